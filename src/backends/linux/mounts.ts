@@ -1,0 +1,99 @@
+import { depth, isInside } from '../../policy/paths.js';
+import type { Placeholder } from '../types.js';
+import type { ResolvedPolicy } from '../../policy/resolved.js';
+
+/**
+ * One bind/tmpfs operation of the sandbox's file system, before it becomes bwrap argv.
+ * Kinds, and what each does in the sandbox:
+ * - tmp:       fresh empty tmpfs (private /tmp, /var/tmp, $TMPDIR), writable, gone afterwards
+ * - write:     writable bind of a writable root onto itself
+ * - pin:       writable bind of a directory onto itself so it becomes a mount point and
+ *              `rename(2)` on it fails with EBUSY (the `mv .git x` bypass)
+ * - allow:     read-only re-exposure of a path inside a denied one
+ * - protect:   read-only bind of a path inside a writable root onto itself
+ * - deny-dir:  empty tmpfs over a secret directory, remounted read-only at the end
+ * - deny-file: /dev/null bound read-only over a secret file
+ */
+export type MountKind = 'tmp' | 'write' | 'pin' | 'allow' | 'protect' | 'deny-dir' | 'deny-file';
+
+export interface MountOp {
+  kind: MountKind;
+  path: string;
+}
+
+/** At one path, later kinds win: denial is applied last so it beats any grant of the same path. */
+const KIND_ORDER: Record<MountKind, number> = { tmp: 0, write: 1, pin: 2, allow: 3, protect: 4, 'deny-dir': 5, 'deny-file': 5 };
+
+/** What hides a path (nothing of the host is visible below it) vs. what re-exposes it. */
+const HIDES: ReadonlySet<MountKind> = new Set(['tmp', 'deny-dir']);
+const EXPOSES: ReadonlySet<MountKind> = new Set(['write', 'allow']);
+
+export interface MountPlan {
+  ops: MountOp[];
+  placeholders: Placeholder[];
+}
+
+/**
+ * Turns a resolved policy into an ordered list of mounts. Order is shallow to deep (a deeper
+ * mount overrides what a shallower one put there), then KIND_ORDER at equal paths. Ops that
+ * would be invisible (below a tmpfs or a denied directory, with no re-exposure between) are
+ * dropped; an `allow` not under a denial is dropped because it would make a writable path
+ * read-only.
+ */
+export function planMounts(policy: ResolvedPolicy): MountPlan {
+  const candidates: MountOp[] = [
+    ...policy.tmpDirs.map((path) => ({ kind: 'tmp' as const, path })),
+    ...policy.writableRoots.map((path) => ({ kind: 'write' as const, path })),
+    ...policy.allowRead.filter((r) => r.kind !== 'missing').map((r) => ({ kind: 'allow' as const, path: r.path })),
+    ...policy.denyRead.filter((r) => r.kind !== 'missing').map((r) => ({ kind: r.kind === 'dir' ? ('deny-dir' as const) : ('deny-file' as const), path: r.path })),
+  ];
+  for (const rule of policy.protect) {
+    for (const pin of rule.pins) if (!policy.writableRoots.includes(pin)) candidates.push({ kind: 'pin', path: pin });
+    candidates.push({ kind: 'protect', path: rule.path });
+  }
+
+  const unique = dedupe(candidates);
+  const visible = unique.filter((op) => isEffective(op, unique));
+  visible.sort((a, b) => depth(a.path) - depth(b.path) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.path.localeCompare(b.path));
+
+  const placeholders: Placeholder[] = [];
+  for (const rule of policy.protect) {
+    if (rule.kind === 'missing' && visible.some((op) => op.kind === 'protect' && op.path === rule.path)) {
+      placeholders.push({ path: rule.path, kind: rule.placeholderKind });
+    }
+  }
+  return { ops: visible, placeholders };
+}
+
+function dedupe(ops: MountOp[]): MountOp[] {
+  const seen = new Set<string>();
+  return ops.filter((op) => {
+    const key = `${op.kind}\0${op.path}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * The op that governs `path`: the deepest one containing it, latest kind on ties. With
+ * `strict`, `path` itself is excluded (what is above it).
+ */
+export function governor(path: string, ops: readonly MountOp[], strict = true): MountOp | undefined {
+  let best: MountOp | undefined;
+  for (const op of ops) {
+    if ((strict && op.path === path) || !isInside(path, op.path)) continue;
+    if (!best || depth(op.path) > depth(best.path) || (depth(op.path) === depth(best.path) && KIND_ORDER[op.kind] > KIND_ORDER[best.kind])) best = op;
+  }
+  return best;
+}
+
+function isEffective(op: MountOp, all: MountOp[]): boolean {
+  // A denial at the same path beats every grant there.
+  if (!op.kind.startsWith('deny') && all.some((o) => o.path === op.path && o.kind.startsWith('deny'))) return false;
+  const above = governor(op.path, all);
+  if (op.kind === 'allow') return above !== undefined && above.kind === 'deny-dir';
+  if (op.kind === 'write' || op.kind === 'tmp') return true;
+  // Denials, pins and protections under a tmpfs or a denied directory protect nothing of the host.
+  return !(above && HIDES.has(above.kind) && !EXPOSES.has(above.kind));
+}

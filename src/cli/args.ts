@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PolicyError } from '../errors.js';
+import { parsePolicy } from '../policy/parse.js';
+import { loadProfile } from '../policy/presets.js';
+import type { Policy } from '../policy/schema.js';
+
+export interface PolicyFlags {
+  workspace: string;
+  profile?: string;
+  policyFile?: string;
+  allowWrite: string[];
+  denyRead: string[];
+  allowRead: string[];
+  protect: string[];
+  passEnv: string[];
+  timeoutMs?: number;
+}
+
+export interface ParsedArgs {
+  flags: PolicyFlags;
+  /** Flags that are not policy flags, e.g. --json, --platform X. */
+  extra: Map<string, string | true>;
+  /** Everything after `--` (or the remaining positionals). */
+  rest: string[];
+}
+
+const LIST_FLAGS: Record<string, keyof Pick<PolicyFlags, 'allowWrite' | 'denyRead' | 'allowRead' | 'protect' | 'passEnv'>> = {
+  '--allow-write': 'allowWrite',
+  '--deny-read': 'denyRead',
+  '--allow-read': 'allowRead',
+  '--protect': 'protect',
+  '--pass-env': 'passEnv',
+};
+
+export class UsageError extends Error {}
+Object.defineProperty(UsageError.prototype, 'name', { value: 'UsageError' });
+
+/**
+ * Parses `[flags] [--] rest...`. `booleans` and `valued` name the command's own extra flags.
+ * Everything after `--` is taken verbatim, so a command's own flags never reach cordon.
+ */
+export function parseArgs(argv: readonly string[], booleans: readonly string[] = [], valued: readonly string[] = []): ParsedArgs {
+  const flags: PolicyFlags = { workspace: process.cwd(), allowWrite: [], denyRead: [], allowRead: [], protect: [], passEnv: [] };
+  const extra = new Map<string, string | true>();
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      rest.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--')) {
+      rest.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (booleans.includes(name)) {
+      extra.set(name, true);
+      continue;
+    }
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined) throw new UsageError(`${name} needs a value`);
+      i += 1;
+      return next;
+    };
+    if (valued.includes(name)) extra.set(name, value());
+    else if (name === '--workspace') flags.workspace = path.resolve(value());
+    else if (name === '--profile') flags.profile = value();
+    else if (name === '--policy') flags.policyFile = value();
+    else if (name === '--timeout') flags.timeoutMs = parseTimeout(value());
+    else if (name in LIST_FLAGS) flags[LIST_FLAGS[name]!].push(value());
+    else throw new UsageError(`unknown option ${name}`);
+  }
+  return { flags, extra, rest };
+}
+
+function parseTimeout(text: string): number {
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms <= 0) throw new UsageError(`--timeout takes a positive number of milliseconds, not ${JSON.stringify(text)}`);
+  return ms;
+}
+
+/** The profile or policy file, extended by the list flags. Relative paths are made absolute here, on the CLI only. */
+export function policyFromFlags(flags: PolicyFlags): Policy {
+  if (flags.profile !== undefined && flags.policyFile !== undefined) throw new UsageError('pass either --profile or --policy, not both');
+  let base: Policy;
+  if (flags.policyFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(flags.policyFile, 'utf8');
+    } catch (error) {
+      throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: '--policy', message: `cannot read ${flags.policyFile}: ${(error as Error).message}` }]);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: '--policy', message: `${flags.policyFile} is not valid JSON: ${(error as Error).message}` }]);
+    }
+    base = parsePolicy(json);
+  } else {
+    base = loadProfile(flags.profile ?? 'default');
+  }
+  const abs = (p: string) => (p.startsWith('~') ? p : path.resolve(p));
+  return parsePolicy({
+    ...base,
+    read: { ...base.read, deny: [...base.read.deny, ...flags.denyRead.map(abs)], allow: [...base.read.allow, ...flags.allowRead.map(abs)] },
+    write: { ...base.write, allow: [...base.write.allow, ...flags.allowWrite.map(abs)], protect: [...base.write.protect, ...flags.protect] },
+    env: { ...base.env, pass: [...base.env.pass, ...flags.passEnv] },
+    limits: { ...base.limits, ...(flags.timeoutMs === undefined ? {} : { timeoutMs: flags.timeoutMs }) },
+  });
+}

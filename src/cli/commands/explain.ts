@@ -1,0 +1,21 @@
+import path from 'node:path';
+import { explainPath } from '../../policy/explain.js';
+import { resolvePolicy } from '../../policy/resolve.js';
+import { parseArgs, policyFromFlags, UsageError } from '../args.js';
+
+/** `cordon explain [flags] PATH...`: may each path be read, written, and which rule decided. */
+export function explainCommand(argv: readonly string[], out: (text: string) => void): number {
+  const { flags, extra, rest } = parseArgs(argv, ['--json']);
+  if (rest.length === 0) throw new UsageError('cordon explain needs at least one path');
+  const resolved = resolvePolicy(policyFromFlags(flags), { workspace: flags.workspace });
+  const verdicts = rest.map((p) => explainPath(resolved, path.resolve(p)));
+  if (extra.has('--json')) {
+    out(JSON.stringify(verdicts, null, 2));
+  } else {
+    for (const v of verdicts) {
+      const shown = v.realPath === v.path ? v.path : `${v.path} -> ${v.realPath}`;
+      out(`${shown}\n  read:  ${v.read ? 'yes' : 'no'}\n  write: ${v.write ? 'yes' : 'no'}\n  rule:  ${v.rule}`);
+    }
+  }
+  return 0;
+}

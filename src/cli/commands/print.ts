@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import type { LaunchPlan } from '../../backends/types.js';
+import { planLinux, type LinuxHost } from '../../backends/linux/plan.js';
+import { resolvePolicy } from '../../policy/resolve.js';
+import { SandboxRuntime } from '../../runtime.js';
+import { parseArgs, policyFromFlags, UsageError } from '../args.js';
+
+/** `cordon print [--platform linux|macos] [--json] [flags] -- CMD`: the exact launcher argv, for review. */
+export function printCommand(argv: readonly string[], out: (text: string) => void): number {
+  const { flags, extra, rest } = parseArgs(argv, ['--json'], ['--platform']);
+  const [file, ...args] = rest;
+  if (file === undefined) throw new UsageError('cordon print needs a command: cordon print [flags] -- CMD [ARGS...]');
+  const platform = extra.get('--platform') ?? (process.platform === 'darwin' ? 'macos' : 'linux');
+  if (platform !== 'linux' && platform !== 'macos') throw new UsageError('--platform takes linux or macos');
+  const resolved = resolvePolicy(policyFromFlags(flags), { workspace: flags.workspace });
+  const command = { file, args };
+  const plan = planLinux(resolved, command, linuxHostForPrint());
+  out(extra.has('--json') ? JSON.stringify(toJson(plan), null, 2) : toText(plan));
+  return 0;
+}
+
+/** The real host when this machine can sandbox; otherwise the plan a default host would get. */
+function linuxHostForPrint(): LinuxHost {
+  return new SandboxRuntime().linuxHost(process.env);
+}
+
+function toJson(plan: LaunchPlan) {
+  return {
+    backend: plan.backend,
+    file: plan.file,
+    args: plan.args,
+    env: plan.env,
+    extraFds: plan.extraFds.map((fd) =>
+      fd.direction === 'in' ? { fd: fd.fd, purpose: fd.purpose, bytes: fd.data.length, sha256: createHash('sha256').update(fd.data).digest('hex') } : { fd: fd.fd, purpose: fd.purpose },
+    ),
+    placeholders: plan.placeholders,
+  };
+}
+
+/** One argument per line, quoted JSON-style so spaces and odd bytes are visible. */
+function toText(plan: LaunchPlan): string {
+  const lines = [JSON.stringify(plan.file)];
+  for (const arg of plan.args) lines.push(`  ${arg.includes('\n') ? `<profile: ${arg.split('\n').length} lines>` : JSON.stringify(arg)}`);
+  if (plan.backend === 'macos') {
+    const profile = plan.args[plan.args.indexOf('-p') + 1];
+    if (profile !== undefined) lines.push('', '; profile:', profile);
+  }
+  return lines.join('\n');
+}

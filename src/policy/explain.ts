@@ -1,0 +1,41 @@
+import { governor, planMounts, type MountKind } from '../backends/linux/mounts.js';
+import { realpathLoose } from './paths.js';
+import type { ResolvedPolicy } from './resolved.js';
+
+export interface PathVerdict {
+  path: string;
+  /** The path after symlinks are resolved: the one the rules are about. */
+  realPath: string;
+  read: boolean;
+  write: boolean;
+  /** Human-readable rule that decided. */
+  rule: string;
+}
+
+const EFFECT: Record<MountKind | 'base', { read: boolean; write: boolean; label: string }> = {
+  base: { read: true, write: false, label: 'read anywhere, write nowhere (base)' },
+  tmp: { read: true, write: true, label: 'private tmp: fresh and empty per command; host content hidden, writes vanish' },
+  write: { read: true, write: true, label: 'writable root' },
+  pin: { read: true, write: true, label: 'writable (ancestor of a protected path; cannot be renamed)' },
+  allow: { read: true, write: false, label: 'read.allow exception' },
+  protect: { read: true, write: false, label: 'protected' },
+  'deny-dir': { read: false, write: false, label: 'denied' },
+  'deny-file': { read: false, write: false, label: 'denied' },
+};
+
+/**
+ * May the command read or write `p`, and which rule decided? Answered from the very mount
+ * plan the Linux backend enforces, so `cordon explain` cannot drift from enforcement.
+ */
+export function explainPath(policy: ResolvedPolicy, p: string): PathVerdict {
+  const realPath = realpathLoose(p);
+  const { ops } = planMounts(policy);
+  const op = governor(realPath, ops, false);
+  const effect = EFFECT[op?.kind ?? 'base'];
+  let rule = effect.label;
+  if (op) {
+    const named = [...policy.denyRead, ...policy.allowRead, ...policy.protect].find((r) => r.path === op.path);
+    rule = `${effect.label}: ${named ? named.rule : op.path}${named && op.path !== realPath ? ` (${op.path})` : ''}`;
+  }
+  return { path: p, realPath, read: effect.read, write: effect.write, rule };
+}

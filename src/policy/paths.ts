@@ -1,0 +1,62 @@
+import { lstatSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+/** `~` and `~/x` become absolute under `home`; anything else is returned untouched. */
+export function expandHome(p: string, home: string): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/')) return path.join(home, p.slice(2));
+  return p;
+}
+
+/**
+ * Real path of `p` even when it (or its tail) does not exist yet: the deepest existing
+ * ancestor is resolved and the missing rest appended. A rule about a missing path must
+ * still name the place it would appear, or a later-created symlinked parent would dodge it.
+ */
+export function realpathLoose(p: string): string {
+  const abs = path.resolve(p);
+  const missing: string[] = [];
+  let cur = abs;
+  for (;;) {
+    try {
+      const real = realpathSync.native(cur);
+      return missing.length ? path.join(real, ...missing.reverse()) : real;
+    } catch {
+      const parent = path.dirname(cur);
+      if (parent === cur) return abs;
+      missing.push(path.basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+export type PathKind = 'file' | 'dir' | 'missing';
+
+/** What is at `p`, following symlinks (a dangling link counts as missing). */
+export function kindOf(p: string): PathKind {
+  try {
+    return statSync(p).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+/** True when `p` itself is a symlink. */
+export function isSymlink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** `child` is `parent` or lies below it (both absolute, normalised). */
+export function isInside(child: string, parent: string): boolean {
+  if (parent === '/') return true;
+  return child === parent || child.startsWith(parent + '/');
+}
+
+/** Number of segments; `/` is 0. Mounts are applied shallow to deep. */
+export function depth(p: string): number {
+  return p === '/' ? 0 : p.split('/').length - 1;
+}

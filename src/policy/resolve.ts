@@ -1,0 +1,176 @@
+import { statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PolicyError } from '../errors.js';
+import { GLOB_ENTRY_BUDGET, HOME_SECRETS, SCAN_SKIP_DIRS, WORKSPACE_SECRETS, WORKSPACE_SECRET_EXCEPTIONS } from './defaults.js';
+import { filterEnv } from './env.js';
+import { expandGlob, isGlob } from './globs.js';
+import { parsePolicy } from './parse.js';
+import { expandHome, isInside, kindOf, realpathLoose } from './paths.js';
+import { dedupeProtect, protectedPathsForRoot } from './protect.js';
+import type { GlobRule, PathRule, ResolvedPolicy } from './resolved.js';
+import type { Policy, PolicyInput } from './schema.js';
+import micromatch from 'micromatch';
+
+export interface ResolveOptions {
+  /** Absolute path of the workspace (must exist). */
+  workspace: string;
+  /** Where the command starts; absolute; defaults to the workspace. */
+  cwd?: string;
+  /** The parent environment to filter; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Home directory; defaults to env.HOME, then os.homedir(). */
+  home?: string;
+}
+
+/** Writable roots that would make "write only the workspace" meaningless. */
+const FORBIDDEN_WRITABLE = ['/', '/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/proc', '/sbin', '/sys', '/usr', '/var', '/private', '/System', '/Library'];
+const FORBIDDEN_WRITABLE_TREES = ['/proc', '/sys', '/dev', '/boot', '/etc', '/usr'];
+
+/**
+ * Resolves a policy against one workspace on this machine. Reads the file system (real
+ * paths, glob expansion) but changes nothing; every error is thrown before anything runs.
+ */
+export function resolvePolicy(input: PolicyInput | Policy | undefined, options: ResolveOptions): ResolvedPolicy {
+  const policy = parsePolicy(input);
+  const env = options.env ?? process.env;
+  const workspace = resolveDirectory(options.workspace, 'workspace');
+  const cwd = options.cwd === undefined ? workspace : resolveDirectory(options.cwd, 'cwd');
+  const home = realpathLoose(options.home ?? env.HOME ?? os.homedir());
+
+  const writableRoots = resolveWritableRoots(policy, workspace, home);
+  const tmpDirs = resolveTmpDirs(env, isInside(cwd, workspace) ? [home] : [home, cwd]);
+  const allowRead = resolveRules(policy.read.allow, home, 'read.allow');
+  const exceptionGlobs: GlobRule[] = [];
+  const denyRead = removeAllowed(resolveDenyRead(policy, home, workspace, writableRoots, exceptionGlobs), allowRead.paths);
+  const protect = dedupeProtect(writableRoots.flatMap((root) => protectedPathsForRoot(root, home, policy.write.protect))).filter((rule) =>
+    writableRoots.some((root) => isInside(rule.path, root) && rule.path !== root),
+  );
+
+  return {
+    workspace,
+    cwd,
+    home,
+    writableRoots,
+    tmpDirs,
+    denyRead: denyRead.paths,
+    denyReadGlobs: denyRead.globs,
+    allowRead: allowRead.paths,
+    allowReadGlobs: [...allowRead.globs, ...exceptionGlobs],
+    protect,
+    env: filterEnv(env, policy.env),
+    network: policy.network,
+    limits: policy.limits,
+    policy,
+  };
+}
+
+function resolveDirectory(p: string, field: string): string {
+  const fail = (message: string, hint: string): never => {
+    throw new PolicyError('ERR_CORDON_WORKSPACE_INVALID', [{ path: field, message }], { hint });
+  };
+  if (typeof p !== 'string' || p.length === 0) fail('is empty', `pass an absolute path for ${field}`);
+  if (p.includes('\0')) fail('contains a NUL byte', `pass a plain absolute path for ${field}`);
+  if (!path.isAbsolute(p)) fail(`${JSON.stringify(p)} is relative`, `pass an absolute path, e.g. path.resolve(${JSON.stringify(p)})`);
+  let real: string;
+  try {
+    real = realpathLoose(p);
+    if (!statSync(real).isDirectory()) fail(`${p} is not a directory`, `point ${field} at a directory`);
+  } catch (error) {
+    if (error instanceof PolicyError) throw error;
+    fail(`${p} does not exist`, `create it first (mkdir -p ${p}) or pass an existing directory`);
+  }
+  return real!;
+}
+
+function resolveWritableRoots(policy: Policy, workspace: string, home: string): string[] {
+  const roots: string[] = policy.workspaceAccess === 'write' ? [workspace] : [];
+  policy.write.allow.forEach((raw, i) => {
+    const field = `write.allow.${i}`;
+    if (isGlob(raw)) throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: field, message: 'writable roots must be literal paths, not globs' }], { hint: 'list each directory explicitly' });
+    const real = realpathLoose(expandHome(raw, home));
+    if (FORBIDDEN_WRITABLE.includes(real) || FORBIDDEN_WRITABLE_TREES.some((tree) => isInside(real, tree))) {
+      throw new PolicyError('ERR_CORDON_POLICY_TOO_BROAD', [{ path: field, message: `${raw} would make a system directory writable` }], {
+        hint: 'name a project or cache directory instead',
+      });
+    }
+    if (kindOf(real) !== 'dir') throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: field, message: `${raw} is not an existing directory` }], { hint: `create it first (mkdir -p ${raw})` });
+    if (!roots.includes(real)) roots.push(real);
+  });
+  if (roots.includes('/')) throw new PolicyError('ERR_CORDON_POLICY_TOO_BROAD', [{ path: 'workspace', message: 'the workspace is /' }], { hint: 'use a project directory as the workspace' });
+  return roots;
+}
+
+/**
+ * /tmp, /var/tmp and $TMPDIR get a fresh private tmpfs, unless that would hide home or the
+ * starting directory. A workspace below a tmp dir is fine: it is bound again on top.
+ */
+function resolveTmpDirs(env: NodeJS.ProcessEnv, mustStayVisible: string[]): string[] {
+  const candidates = ['/tmp', '/var/tmp'];
+  if (env.TMPDIR && path.isAbsolute(env.TMPDIR)) candidates.push(env.TMPDIR);
+  const dirs: string[] = [];
+  for (const candidate of candidates) {
+    const real = realpathLoose(candidate);
+    if (kindOf(real) !== 'dir' || real === '/') continue;
+    if (mustStayVisible.some((p) => isInside(p, real))) continue;
+    if (!dirs.includes(real)) dirs.push(real);
+  }
+  return dirs;
+}
+
+interface RuleSet {
+  paths: PathRule[];
+  globs: GlobRule[];
+}
+
+/** Literal paths become real paths (kept even when missing); globs are expanded and kept. */
+function resolveRules(patterns: readonly string[], home: string, field: string, skipDirs: readonly string[] = []): RuleSet {
+  const set: RuleSet = { paths: [], globs: [] };
+  patterns.forEach((raw, i) => {
+    const expanded = expandHome(raw, home);
+    if (isGlob(expanded)) {
+      set.globs.push({ pattern: expanded, rule: `${field}: ${raw}` });
+      for (const match of expandGlob(expanded, { skipDirs, budget: GLOB_ENTRY_BUDGET, field: `${field}.${i}` })) {
+        addPath(set.paths, match, `${field}: ${raw}`);
+      }
+    } else {
+      addPath(set.paths, expanded, `${field}: ${raw}`);
+    }
+  });
+  return set;
+}
+
+/** A symlinked rule path protects its target; both the lexical and real path are recorded. */
+function addPath(rules: PathRule[], p: string, rule: string): void {
+  const real = realpathLoose(p);
+  if (!rules.some((r) => r.path === real)) rules.push({ path: real, kind: kindOf(real), rule });
+}
+
+function resolveDenyRead(policy: Policy, home: string, workspace: string, writableRoots: string[], exceptionGlobs: GlobRule[]): RuleSet {
+  const sets: RuleSet[] = [resolveRules(policy.read.deny, home, 'read.deny')];
+  if (policy.read.defaultSecrets) {
+    sets.push(resolveRules(HOME_SECRETS, home, 'default secret'));
+    const roots = writableRoots.includes(workspace) ? writableRoots : [workspace, ...writableRoots];
+    for (const root of roots) {
+      const globs = WORKSPACE_SECRETS.map((g) => path.join(root, g));
+      const found = resolveRules(globs, home, 'default workspace secret', SCAN_SKIP_DIRS);
+      const exceptions = WORKSPACE_SECRET_EXCEPTIONS.map((g) => path.join(root, g));
+      found.paths = found.paths.filter((rule) => !micromatch.isMatch(rule.path, exceptions, { dot: true }));
+      sets.push(found);
+      // Pattern-matching backends (Seatbelt) need the exceptions as globs too.
+      exceptionGlobs.push(...exceptions.map((pattern) => ({ pattern, rule: 'default workspace secret exception' })));
+    }
+  }
+  if (policy.read.denyHome) sets.push({ paths: [{ path: home, kind: kindOf(home), rule: 'read.denyHome' }], globs: [{ pattern: path.join(home, '**'), rule: 'read.denyHome' }] });
+  const merged: RuleSet = { paths: [], globs: [] };
+  for (const set of sets) {
+    for (const rule of set.paths) if (!merged.paths.some((r) => r.path === rule.path)) merged.paths.push(rule);
+    merged.globs.push(...set.globs);
+  }
+  return merged;
+}
+
+/** An allow rule equal to or above a deny rule cancels it; one below it is re-exposed later. */
+function removeAllowed(deny: RuleSet, allow: PathRule[]): RuleSet {
+  return { paths: deny.paths.filter((d) => !allow.some((a) => isInside(d.path, a.path))), globs: deny.globs };
+}

@@ -1,0 +1,61 @@
+import type { Policy } from './schema.js';
+
+/**
+ * A policy after resolution against one workspace on one machine: every path absolute and
+ * real (symlinks resolved), globs expanded, environment filtered. Backends plan from this
+ * alone, so planning is pure and two resolved policies can coexist in one process.
+ */
+export interface ResolvedPolicy {
+  /** Real path of the workspace. */
+  workspace: string;
+  /** Real path the command starts in (the workspace unless the caller said otherwise). */
+  cwd: string;
+  /** Real path of the home directory. */
+  home: string;
+  /** Real paths the command may write, recursively. The workspace first when writable. */
+  writableRoots: string[];
+  /** Real paths that get a fresh, private, empty tmp per command (/tmp and $TMPDIR). */
+  tmpDirs: string[];
+  /** Paths whose content must never be readable. Includes missing ones (exists: false). */
+  denyRead: PathRule[];
+  /** Absolute globs (for backends that match patterns natively, e.g. Seatbelt regexes). */
+  denyReadGlobs: GlobRule[];
+  /** Exceptions: read-only again although inside a denied path. */
+  allowRead: PathRule[];
+  allowReadGlobs: GlobRule[];
+  /** Read-only, uncreatable paths inside writable roots. */
+  protect: ProtectRule[];
+  /** The environment the command gets (already filtered). */
+  env: Record<string, string>;
+  network: Policy['network'];
+  limits: Policy['limits'];
+  /** The parsed policy this came from, for explanations. */
+  policy: Policy;
+}
+
+export interface PathRule {
+  path: string;
+  kind: 'file' | 'dir' | 'missing';
+  /** The rule as the user (or the defaults) wrote it, for `cordon explain`. */
+  rule: string;
+}
+
+export interface GlobRule {
+  /** Absolute glob (micromatch syntax). */
+  pattern: string;
+  rule: string;
+}
+
+export interface ProtectRule {
+  path: string;
+  /** What exists there now; `missing` ones need an uncreatable placeholder. */
+  kind: 'file' | 'dir' | 'missing';
+  /** Shape of the placeholder when missing. */
+  placeholderKind: 'file' | 'dir';
+  /**
+   * Ancestors between the writable root (exclusive) and `path` (exclusive). They are made
+   * mount points so `mv .git x && mkdir -p .git/hooks` fails with EBUSY.
+   */
+  pins: string[];
+  rule: string;
+}

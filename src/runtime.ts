@@ -1,0 +1,48 @@
+import { SandboxUnavailableError } from './errors.js';
+import { findBwrap, probeBwrap, type BwrapProbe } from './backends/linux/probe.js';
+import type { LinuxHost } from './backends/linux/plan.js';
+import { linuxSeccompSpec } from './backends/linux/seccomp-rules.js';
+import { compileSeccompFilter } from './native/seccomp.js';
+
+export type Platform = 'linux' | 'macos';
+
+/**
+ * Per-process facts and their caches: the bwrap probe and the compiled seccomp filter are
+ * the same for every command, so they are computed once per runtime, never per command.
+ * State lives in an instance, not in module variables: tests and callers can make their own
+ * runtime, and policies never share anything but these host facts.
+ */
+export class SandboxRuntime {
+  readonly #probes = new Map<string, BwrapProbe>();
+  #filter: Uint8Array | undefined;
+
+  platform(): Platform {
+    if (process.platform === 'linux') return 'linux';
+    if (process.platform === 'darwin') return 'macos';
+    throw new SandboxUnavailableError('ERR_CORDON_PLATFORM_UNSUPPORTED', `cordon has no sandbox for ${process.platform}`, [`process.platform is ${process.platform}`], {
+      hint: 'run on Linux (bubblewrap) or macOS (Seatbelt)',
+    });
+  }
+
+  /** Everything planLinux needs about this machine; throws a SandboxUnavailableError if it cannot sandbox. */
+  linuxHost(env: NodeJS.ProcessEnv, untrustedDirs: readonly string[] = []): LinuxHost & { bwrapVersion: string } {
+    const found = findBwrap(env, untrustedDirs);
+    let probe = found === undefined ? undefined : this.#probes.get(found);
+    if (!probe) {
+      probe = probeBwrap(env, untrustedDirs);
+      this.#probes.set(probe.bwrapPath, probe);
+    }
+    const seccompFilter = (this.#filter ??= compileSeccompFilter(linuxSeccompSpec()));
+    return {
+      bwrapPath: probe.bwrapPath,
+      bwrapVersion: probe.version,
+      supportsDisableUserns: probe.supportsDisableUserns,
+      euid: probe.euid,
+      seccompFilter,
+    };
+  }
+}
+
+export function createRuntime(): SandboxRuntime {
+  return new SandboxRuntime();
+}

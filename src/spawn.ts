@@ -1,0 +1,192 @@
+import { execa, type Options, type ResultPromise } from 'execa';
+import { fileURLToPath } from 'node:url';
+import { CordonError, PolicyError, SandboxSetupError, SandboxUnavailableError } from './errors.js';
+import { acquirePlaceholders } from './backends/linux/placeholders.js';
+import { STATUS_FD } from './backends/linux/plan.js';
+import type { LaunchPlan } from './backends/types.js';
+import { failedSubprocess } from './failed-subprocess.js';
+import { planSandbox } from './plan.js';
+import { loadProfile } from './policy/presets.js';
+import { resolvePolicy } from './policy/resolve.js';
+import type { Policy, PolicyInput } from './policy/schema.js';
+import type { ResolvedPolicy } from './policy/resolved.js';
+import { SandboxRuntime } from './runtime.js';
+
+export interface SandboxOptions {
+  /** Absolute path of the directory the command may write. Default: process.cwd(). */
+  workspace?: string;
+  /** A policy object (validated strictly). Mutually exclusive with `profile`. */
+  policy?: PolicyInput;
+  /** A preset from profiles/ by name (`default`, `read-only`, `strict`). */
+  profile?: string;
+  /** Host facts and caches; defaults to one shared per process. */
+  runtime?: SandboxRuntime;
+}
+
+export type SandboxedSpawnOptions = Options & SandboxOptions;
+
+/**
+ * The process-wide runtime holds only host facts (where bwrap is, the compiled filter):
+ * never a policy, so any number of policies can be used at once.
+ */
+const defaultRuntime = new SandboxRuntime();
+
+/** Options that would bypass the sandbox or the argv discipline; refused, never ignored. */
+const REFUSED_OPTIONS = ['shell', 'node', 'detached', 'uid', 'gid', 'ipc', 'ipcInput', 'serialization'] as const;
+
+/**
+ * Runs `file args` inside the sandbox and returns execa's result promise (awaitable, with
+ * streams and `.kill()`). A policy or setup problem rejects with a CordonError subclass;
+ * the command's own failure stays an execa error.
+ */
+export function sandboxedSpawn(file: string, args?: readonly string[] | SandboxedSpawnOptions, options?: SandboxedSpawnOptions): ResultPromise {
+  const argv = Array.isArray(args) ? (args as readonly string[]) : [];
+  const opts = (Array.isArray(args) ? options : (args as SandboxedSpawnOptions | undefined)) ?? {};
+  let prepared: Prepared;
+  try {
+    prepared = prepare(file, argv, opts);
+  } catch (error) {
+    return failedSubprocess(error);
+  }
+  return launch(prepared, opts);
+}
+
+interface Prepared {
+  policy: ResolvedPolicy;
+  plan: LaunchPlan;
+}
+
+/** Validate, resolve and plan; throws before anything is touched. */
+export function prepare(file: string, args: readonly string[], opts: SandboxedSpawnOptions): Prepared {
+  if (typeof file !== 'string' || file.length === 0 || file.includes('\0')) {
+    throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: 'file', message: 'the command must be a non-empty string without NUL bytes' }]);
+  }
+  args.forEach((arg, i) => {
+    if (typeof arg !== 'string' || arg.includes('\0')) throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: `args.${i}`, message: 'arguments must be strings without NUL bytes' }]);
+  });
+  for (const name of REFUSED_OPTIONS) {
+    if ((opts as Record<string, unknown>)[name] !== undefined && (opts as Record<string, unknown>)[name] !== false) {
+      throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: name, message: `the execa option "${name}" cannot be used inside the sandbox` }], {
+        hint: name === 'shell' ? 'pass argv, or run ["sh", ["-c", script]] explicitly' : 'remove it',
+      });
+    }
+  }
+  const runtime = opts.runtime ?? defaultRuntime;
+  const platform = runtime.platform();
+  const policyInput = choosePolicy(opts);
+  const parentEnv = opts.extendEnv === false ? { ...(opts.env ?? {}) } : { ...process.env, ...(opts.env ?? {}) };
+  const policy = resolvePolicy(policyInput, {
+    workspace: opts.workspace ?? process.cwd(),
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd instanceof URL ? fileURLToPath(opts.cwd) : opts.cwd }),
+    env: parentEnv,
+  });
+  if (platform !== 'linux') {
+    throw new SandboxUnavailableError('ERR_CORDON_PLATFORM_UNSUPPORTED', 'sandboxedSpawn runs the Linux backend only in this version', [`platform ${platform}`], {
+      hint: 'use `cordon print --platform macos` to review the Seatbelt profile',
+    });
+  }
+  // A bwrap found inside a writable root could be replaced by the command it sandboxes.
+  const host = runtime.linuxHost(process.env, policy.writableRoots);
+  const plan = planSandbox(policy, { file, args }, { platform: 'linux', linux: host });
+  return { policy, plan };
+}
+
+function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
+  if (opts.policy !== undefined && opts.profile !== undefined) {
+    throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: 'profile', message: 'pass either policy or profile, not both' }]);
+  }
+  return opts.profile !== undefined ? loadProfile(opts.profile) : opts.policy;
+}
+
+function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions): ResultPromise {
+  const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, ...rest } = opts;
+  let lease;
+  try {
+    lease = acquirePlaceholders(plan.placeholders);
+  } catch (error) {
+    return failedSubprocess(error);
+  }
+  const timeout = minDefined(rest.timeout, policy.limits.timeoutMs);
+  const maxBuffer = policy.limits.maxOutputBytes ?? rest.maxBuffer;
+  let subprocess: ResultPromise;
+  try {
+    subprocess = execa(plan.file, plan.args, {
+      ...rest,
+      ...(timeout === undefined ? {} : { timeout }),
+      ...(maxBuffer === undefined ? {} : { maxBuffer }),
+      cwd: plan.cwd,
+      env: plan.env,
+      extendEnv: false,
+      stdio: [...baseStdio(stdio, stdin, stdout, stderr), ...plan.extraFds.map((fd) => (fd.direction === 'in' ? fd.data : 'pipe'))],
+    } as unknown as Options) as ResultPromise;
+  } catch (error) {
+    lease.release();
+    return failedSubprocess(error);
+  }
+
+  let status = '';
+  const statusStream = subprocess.stdio[STATUS_FD] as NodeJS.ReadableStream | undefined;
+  statusStream?.setEncoding('utf8');
+  statusStream?.on('data', (chunk: string) => {
+    status += chunk;
+  });
+  const commandStarted = () => status.includes('"child-pid"');
+
+  const mapped = (subprocess as Promise<unknown>).then(
+    (result) => {
+      // With `reject: false` a failed launch still resolves; a setup failure must not pass as the command's result.
+      const r = result as { failed?: boolean };
+      if (r.failed && !commandStarted()) {
+        const mapped = mapLaunchError(result, false);
+        if (mapped !== result) throw mapped;
+      }
+      return result;
+    },
+    (error: unknown) => {
+      throw mapLaunchError(error, commandStarted());
+    },
+  );
+  const cleaned = mapped.finally(() => lease.release());
+  for (const method of ['then', 'catch', 'finally'] as const) {
+    Object.defineProperty(subprocess, method, { value: cleaned[method].bind(cleaned), configurable: true, writable: true });
+  }
+  return subprocess;
+}
+
+function setupError(stderr: string, cause: unknown): SandboxSetupError {
+  const firstLine = stderr.split('\n').find((l) => l.startsWith('bwrap:')) ?? stderr.trim().split('\n')[0] ?? '';
+  return new SandboxSetupError(`the sandbox could not be set up${firstLine ? `: ${firstLine}` : ''}`, stderr, {
+    hint: 'run `cordon doctor`; if a path in the message is yours, check it exists and is readable',
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+function mapLaunchError(error: unknown, commandStarted: boolean): unknown {
+  if (error instanceof CordonError) return error;
+  const e = error as { code?: string; exitCode?: number; isTerminated?: boolean; timedOut?: boolean; isCanceled?: boolean; isMaxBuffer?: boolean; stderr?: unknown; originalMessage?: string };
+  if (e.code === 'ENOENT' && e.exitCode === undefined) {
+    return new SandboxUnavailableError('ERR_CORDON_BWRAP_MISSING', 'bubblewrap (bwrap) disappeared after it was probed', [String(e.originalMessage ?? '')], {
+      hint: 'reinstall it: sudo apt-get install -y bubblewrap',
+      cause: error,
+    });
+  }
+  const commandsOwnFate = commandStarted || e.isTerminated || e.timedOut || e.isCanceled || e.isMaxBuffer;
+  if (commandsOwnFate) return error;
+  return setupError(typeof e.stderr === 'string' ? e.stderr : '', error);
+}
+
+function baseStdio(stdio: Options['stdio'], stdin: Options['stdin'], stdout: Options['stdout'], stderr: Options['stderr']): unknown[] {
+  if (Array.isArray(stdio)) {
+    if (stdio.length > 3) throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: 'stdio', message: 'file descriptors above 2 are reserved for the sandbox' }]);
+    return [stdio[0] ?? 'pipe', stdio[1] ?? 'pipe', stdio[2] ?? 'pipe'];
+  }
+  if (typeof stdio === 'string') return [stdio, stdio, stdio];
+  return [stdin ?? 'pipe', stdout ?? 'pipe', stderr ?? 'pipe'];
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
