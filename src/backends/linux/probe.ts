@@ -19,12 +19,12 @@ const TRUSTED_BWRAP_PATHS = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwr
  * workspace: a command (or a cloned repo) could otherwise plant a fake `bwrap` that runs
  * everything unsandboxed.
  */
-export function findBwrap(env: NodeJS.ProcessEnv, untrustedDirs: readonly string[]): string | undefined {
+export function findBwrap(env: NodeJS.ProcessEnv, untrustedDirs: readonly string[], trustedPaths: readonly string[] = TRUSTED_BWRAP_PATHS): string | undefined {
   const fromPath = (env.PATH ?? '')
     .split(':')
     .filter((dir) => path.isAbsolute(dir) && !untrustedDirs.some((u) => dir === u || dir.startsWith(u + '/')))
     .map((dir) => path.join(dir, 'bwrap'));
-  for (const candidate of [...TRUSTED_BWRAP_PATHS, ...fromPath]) {
+  for (const candidate of [...trustedPaths, ...fromPath]) {
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
