@@ -98,14 +98,13 @@ function mountRules(): SeccompRule[] {
 
 function processRules(): SeccompRule[] {
   return [
-    deny('ptrace', 'tracing can hijack processes outside the seccomp filter\'s view and read their memory'),
+    deny('ptrace', 'a tracer rewrites other processes\' memory and syscalls (on old kernels, past seccomp)'),
     deny('process_vm_readv', 'reads another process\'s memory'),
     deny('process_vm_writev', 'writes another process\'s memory'),
     deny('pidfd_getfd', 'steals file descriptors from another process'),
     ...['io_uring_setup', 'io_uring_enter', 'io_uring_register'].map((s) =>
       deny(s, 'io_uring does I/O the filter never sees and is a frequent kernel-exploit surface'),
     ),
-    ...personalityRules(),
   ];
 }
 
@@ -178,6 +177,6 @@ export function linuxSeccompSpec(): SeccompSpec {
     defaultAction: 'allow',
     // 32-bit `int $0x80` and x32 syscalls bypass a filter written for x86_64 numbers: kill them.
     badArchAction: 'kill_process',
-    rules: [...socketRules(), ...namespaceRules(), ...mountRules(), ...processRules(), ...kernelRules(), ...hostAdminRules()],
+    rules: [...socketRules(), ...namespaceRules(), ...mountRules(), ...processRules(), ...personalityRules(), ...kernelRules(), ...hostAdminRules()],
   };
 }
