@@ -130,7 +130,9 @@ function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions): Result
   statusStream?.on('data', (chunk: string) => {
     status += chunk;
   });
-  const commandStarted = () => status.includes('"child-pid"');
+  // bwrap writes "child-pid" before setting up the sandbox, but "exit-code" only when the
+  // command itself ran and ended: its absence means setup failed and the command never ran.
+  const commandStarted = () => status.includes('"exit-code"');
 
   const mapped = (subprocess as Promise<unknown>).then(
     (result) => {
@@ -170,7 +172,9 @@ function mapLaunchError(error: unknown, commandStarted: boolean): unknown {
       cause: error,
     });
   }
-  const commandsOwnFate = commandStarted || e.isTerminated || e.timedOut || e.isCanceled || e.isMaxBuffer;
+  // "command not found" is the command's failure, not the sandbox's (when stderr was captured to tell).
+  const execFailed = typeof e.stderr === 'string' && /^bwrap: execvp /m.test(e.stderr);
+  const commandsOwnFate = commandStarted || execFailed || e.isTerminated || e.timedOut || e.isCanceled || e.isMaxBuffer;
   if (commandsOwnFate) return error;
   return setupError(typeof e.stderr === 'string' ? e.stderr : '', error);
 }

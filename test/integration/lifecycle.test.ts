@@ -1,0 +1,138 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterEach, expect, it } from 'vitest';
+import { isCordonError, SandboxSetupError } from '../../src/errors.js';
+import { SandboxRuntime } from '../../src/runtime.js';
+import { sandboxedSpawn } from '../../src/spawn.js';
+import type { Tree } from '../helpers/tree.js';
+import { describeSandbox, scratch, sh } from './harness.js';
+
+let trees: Tree[] = [];
+afterEach(() => {
+  for (const t of trees) t.cleanup();
+  trees = [];
+});
+function tree(spec: Record<string, string> = { 'ws/': '' }) {
+  const t = scratch(spec);
+  trees.push(t);
+  return t;
+}
+
+/** Host processes whose command line contains `marker` (the sandbox's pid namespace is invisible, its processes are not). */
+function hostProcesses(marker: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes(marker) && !line.includes('ps -eo'));
+}
+
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describeSandbox('lifecycle: nothing outlives the sandbox', () => {
+  it('background processes die when the command exits', async () => {
+    const t = tree();
+    const marker = `cordon-bg-${process.pid}-${Date.now()}`;
+    const r = await sh(`(exec -a ${marker} sleep 300) & (setsid sh -c 'exec -a ${marker}-2 sleep 300' &) ; echo started`, { workspace: t.path('ws') });
+    expect(r.stdout.trim()).toBe('started');
+    await settle(200);
+    expect(hostProcesses(marker)).toEqual([]);
+  });
+
+  it('a timeout kills the whole sandbox, children included', async () => {
+    const t = tree();
+    const marker = `cordon-to-${process.pid}-${Date.now()}`;
+    const r = await sandboxedSpawn('sh', ['-c', `(exec -a ${marker} sleep 300) & sleep 300`], { workspace: t.path('ws'), timeout: 300, reject: false });
+    expect(r.timedOut).toBe(true);
+    await settle(200);
+    expect(hostProcesses(marker)).toEqual([]);
+  });
+
+  it('an AbortSignal kills the whole sandbox', async () => {
+    const t = tree();
+    const marker = `cordon-ab-${process.pid}-${Date.now()}`;
+    const controller = new AbortController();
+    const p = sandboxedSpawn('sh', ['-c', `(exec -a ${marker} sleep 300) & sleep 300`], { workspace: t.path('ws'), cancelSignal: controller.signal, reject: false });
+    setTimeout(() => controller.abort(), 200);
+    const r = await p;
+    expect(r.isCanceled).toBe(true);
+    await settle(200);
+    expect(hostProcesses(marker)).toEqual([]);
+  });
+
+  it('.kill() on the returned subprocess ends the sandbox', async () => {
+    const t = tree();
+    const p = sandboxedSpawn('sleep', ['300'], { workspace: t.path('ws'), reject: false });
+    setTimeout(() => p.kill(), 100);
+    const r = await p;
+    expect(r.isTerminated).toBe(true);
+  });
+
+  it("the command's own exit code passes through as an execa error, not a CordonError", async () => {
+    const t = tree();
+    const error = await sandboxedSpawn('sh', ['-c', 'echo oops >&2; exit 7'], { workspace: t.path('ws') }).catch((e: unknown) => e);
+    expect(isCordonError(error)).toBe(false);
+    expect((error as { exitCode: number }).exitCode).toBe(7);
+    expect((error as { stderr: string }).stderr).toBe('oops');
+    const ok = await sandboxedSpawn('sh', ['-c', 'exit 1'], { workspace: t.path('ws'), reject: false });
+    expect(ok.exitCode).toBe(1);
+  });
+
+  it('a bwrap setup failure rejects with SandboxSetupError, even with reject: false', async () => {
+    const t = tree();
+    // A runtime whose filter is 7 bytes: bwrap refuses it during setup, before the command runs.
+    class BrokenFilterRuntime extends SandboxRuntime {
+      override linuxHost(env: NodeJS.ProcessEnv, untrusted?: readonly string[]) {
+        return { ...super.linuxHost(env, untrusted), seccompFilter: new Uint8Array(7) };
+      }
+    }
+    const runtime = new BrokenFilterRuntime();
+    for (const reject of [true, false]) {
+      const error = await sandboxedSpawn('sh', ['-c', 'echo ran > ran.txt'], { workspace: t.path('ws'), runtime, reject }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(SandboxSetupError);
+      expect((error as SandboxSetupError).code).toBe('ERR_CORDON_SETUP_FAILED');
+      expect((error as SandboxSetupError).stderr).toMatch(/seccomp/i);
+    }
+    expect(() => readFileSync(t.path('ws/ran.txt'))).toThrow();
+  });
+
+  it('policy errors reject before anything is spawned or created', async () => {
+    const t = tree();
+    const bad = sandboxedSpawn('touch', ['x'], { workspace: t.path('ws'), policy: { write: { allow: ['relative'] } } as never });
+    await expect(bad).rejects.toMatchObject({ code: 'ERR_CORDON_POLICY_INVALID' });
+    await expect(sandboxedSpawn('true', [], { workspace: 'relative' })).rejects.toMatchObject({ code: 'ERR_CORDON_WORKSPACE_INVALID' });
+    await expect(sandboxedSpawn('true', [], { workspace: t.path('ws'), shell: true })).rejects.toMatchObject({ code: 'ERR_CORDON_POLICY_INVALID' });
+    await expect(sandboxedSpawn('true', [], { workspace: t.path('ws'), profile: 'nope' })).rejects.toMatchObject({ code: 'ERR_CORDON_PROFILE_UNKNOWN' });
+    expect(execFileSync('ls', ['-A', t.path('ws')], { encoding: 'utf8' })).toBe('');
+  });
+
+  it('output beyond the cap kills the command', async () => {
+    const t = tree();
+    const r = await sandboxedSpawn('sh', ['-c', 'yes | head -c 1000000'], { workspace: t.path('ws'), policy: { limits: { maxOutputBytes: 1000 } }, reject: false });
+    expect(r.isMaxBuffer).toBe(true);
+    expect(String(r.stdout).length).toBeLessThanOrEqual(1000);
+  });
+
+  it('two different policies run at once in one process', async () => {
+    const t = tree({ 'a/': '', 'b/': '', 'shared/': '' });
+    const [a, b] = await Promise.all([
+      sh(`sleep 0.2; echo a > ${t.path('shared/a')}`, { workspace: t.path('a'), policy: { write: { allow: [t.path('shared')] } } }),
+      sh(`sleep 0.2; echo b > ${t.path('shared/b')}`, { workspace: t.path('b') }),
+    ]);
+    expect(a.exitCode).toBe(0);
+    expect(b.exitCode).not.toBe(0);
+    expect(readFileSync(t.path('shared/a'), 'utf8')).toBe('a\n');
+    expect(() => readFileSync(t.path('shared/b'))).toThrow();
+  });
+
+  it('streams work: stdin in, stdout out as it happens', async () => {
+    const t = tree();
+    const p = sandboxedSpawn('sh', ['-c', 'read line; echo "got $line"'], { workspace: t.path('ws') });
+    p.stdin!.end('hello\n');
+    const chunks: string[] = [];
+    p.stdout!.on('data', (c: Buffer) => chunks.push(c.toString()));
+    const r = await p;
+    expect(r.stdout).toBe('got hello');
+    expect(chunks.join('')).toBe('got hello\n');
+  });
+});
