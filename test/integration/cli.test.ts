@@ -1,0 +1,103 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import type { Tree } from '../helpers/tree.js';
+import { describeSandbox, scratch } from './harness.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+let trees: Tree[] = [];
+afterEach(() => {
+  for (const t of trees) t.cleanup();
+  trees = [];
+});
+function tree(spec: Record<string, string>) {
+  const t = scratch(spec);
+  trees.push(t);
+  return t;
+}
+
+function cordon(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describeSandbox('cordon CLI', () => {
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
+  });
+
+  it('run: exit status is the command\'s; writes inside land, outside fail', async () => {
+    const t = tree({ 'ws/': '', 'outside.txt': 'host' });
+    const r = await cordon(['run', '--', 'sh', '-c', `echo in > in.txt; echo x > ${t.path('outside.txt')}; exit 3`], t.path('ws'));
+    expect(r.code).toBe(3);
+    expect(readFileSync(t.path('ws/in.txt'), 'utf8')).toBe('in\n');
+    expect(readFileSync(t.path('outside.txt'), 'utf8')).toBe('host');
+  });
+
+  it('run: a command killed by a signal exits 128+N', async () => {
+    const t = tree({ 'ws/': '' });
+    const r = await cordon(['run', '--', 'sh', '-c', 'kill -TERM $$'], t.path('ws'));
+    expect(r.code).toBe(143);
+  });
+
+  it('run: cordon failures exit 125 with the code and a hint on stderr', async () => {
+    const t = tree({ 'ws/': '' });
+    const r = await cordon(['run', '--workspace', t.path('nope'), '--', 'true'], t.path('ws'));
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/ERR_CORDON_WORKSPACE_INVALID/);
+    expect(r.stderr).toMatch(/hint:/);
+    const bad = await cordon(['run', '--policy', t.path('ws/missing.json'), '--', 'true'], t.path('ws'));
+    expect(bad.code).toBe(125);
+    const usage = await cordon(['run', '--bogus', '--', 'true'], t.path('ws'));
+    expect(usage.code).toBe(125);
+    expect(usage.stderr).toMatch(/unknown option --bogus/);
+  });
+
+  it('run: --allow-write and --profile are honoured', async () => {
+    const t = tree({ 'ws/': '', 'cache/': '' });
+    const r = await cordon(['run', '--allow-write', t.path('cache'), '--', 'sh', '-c', `echo c > ${t.path('cache/c')}`], t.path('ws'));
+    expect(r.code).toBe(0);
+    expect(readFileSync(t.path('cache/c'), 'utf8')).toBe('c\n');
+    const ro = await cordon(['run', '--profile', 'read-only', '--', 'sh', '-c', 'echo x > f'], t.path('ws'));
+    expect(ro.code).not.toBe(0);
+  });
+
+  it('print --json gives the exact launcher argv', async () => {
+    const t = tree({ 'ws/': '' });
+    const r = await cordon(['print', '--json', '--', 'echo', 'a b'], t.path('ws'));
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.file).toMatch(/\/bwrap$/);
+    expect(plan.args.slice(-3)).toEqual(['--', 'echo', 'a b']);
+    expect(plan.args).toContain('--die-with-parent');
+    expect(plan.env.PATH).toBeDefined();
+    expect(plan.extraFds[0]).toMatchObject({ fd: 3, purpose: 'seccomp' });
+  });
+
+  it('explain says who decides for each path', async () => {
+    const t = tree({ 'ws/.env': 'S=1', 'ws/src/a.ts': '', 'ws/.git/hooks/': '' });
+    const r = await cordon(['explain', '--json', t.path('ws/src/a.ts'), t.path('ws/.env'), t.path('ws/.git/hooks'), '/etc/passwd'], t.path('ws'));
+    expect(r.code).toBe(0);
+    const verdicts = JSON.parse(r.stdout) as Array<{ read: boolean; write: boolean; rule: string }>;
+    expect(verdicts.map((v) => [v.read, v.write])).toEqual([
+      [true, true],
+      [false, false],
+      [true, false],
+      [true, false],
+    ]);
+    expect(verdicts[1]!.rule).toMatch(/default workspace secret/);
+    expect(verdicts[2]!.rule).toMatch(/protect \.git\/hooks/);
+  });
+
+  it('doctor reports a working sandbox and exits 0', async () => {
+    const t = tree({ 'ws/': '' });
+    const r = await cordon(['doctor'], t.path('ws'));
+    expect(r.stdout).toMatch(/ok {3}enforcement: write inside the workspace worked; write outside was blocked/);
+    expect(r.code).toBe(0);
+  });
+});
