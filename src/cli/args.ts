@@ -38,7 +38,8 @@ Object.defineProperty(UsageError.prototype, 'name', { value: 'UsageError' });
 
 /**
  * Parses `[flags] [--] rest...`. `booleans` and `valued` name the command's own extra flags.
- * Everything after `--` is taken verbatim, so a command's own flags never reach cordon.
+ * Everything after `--`, or from the first positional on, is taken verbatim, so a command's
+ * own flags never reach cordon.
  */
 export function parseArgs(argv: readonly string[], booleans: readonly string[] = [], valued: readonly string[] = []): ParsedArgs {
   const flags: PolicyFlags = { workspace: process.cwd(), allowWrite: [], denyRead: [], allowRead: [], protect: [], passEnv: [] };
@@ -51,8 +52,10 @@ export function parseArgs(argv: readonly string[], booleans: readonly string[] =
       break;
     }
     if (!arg.startsWith('--')) {
-      rest.push(arg);
-      continue;
+      // The first positional starts the command (or the path list): `cordon run git --version`
+      // must hand --version to git, not to cordon.
+      rest.push(...argv.slice(i));
+      break;
     }
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     if (booleans.includes(name)) {
