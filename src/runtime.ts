@@ -3,6 +3,7 @@ import { findBwrap, probeBwrap, type BwrapProbe } from './backends/linux/probe.j
 import type { LinuxHost } from './backends/linux/plan.js';
 import { linuxSeccompSpec } from './backends/linux/seccomp-rules.js';
 import { compileSeccompFilter } from './native/seccomp.js';
+import { SecretScanCache } from './policy/secret-scan.js';
 
 export type Platform = 'linux' | 'macos';
 
@@ -14,6 +15,8 @@ export type Platform = 'linux' | 'macos';
  */
 export class SandboxRuntime {
   readonly #probes = new Map<string, BwrapProbe>();
+  /** Directory listings of workspaces already scanned for `.env` files (revalidated by mtime). */
+  readonly scanCache = new SecretScanCache();
   #filter: Uint8Array | undefined;
 
   platform(): Platform {

@@ -79,6 +79,7 @@ export function prepare(file: string, args: readonly string[], opts: SandboxedSp
     workspace: opts.workspace ?? process.cwd(),
     ...(opts.cwd === undefined ? {} : { cwd: opts.cwd instanceof URL ? fileURLToPath(opts.cwd) : opts.cwd }),
     env: parentEnv,
+    scanCache: runtime.scanCache,
   });
   if (platform !== 'linux') {
     throw new SandboxUnavailableError('ERR_CORDON_PLATFORM_UNSUPPORTED', 'sandboxedSpawn runs the Linux backend only in this version', [`platform ${platform}`], {

@@ -3,8 +3,11 @@ import path from 'node:path';
 import micromatch from 'micromatch';
 import { PolicyError } from '../errors.js';
 
+/** Characters without which nothing is a glob: a cheap test before micromatch's parser. */
+const GLOB_CHARS = /[*?[\]{}()!+@]/;
+
 export function isGlob(pattern: string): boolean {
-  return micromatch.scan(pattern).isGlob;
+  return GLOB_CHARS.test(pattern) && micromatch.scan(pattern).isGlob;
 }
 
 export interface GlobWalkOptions {

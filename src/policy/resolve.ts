@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PolicyError } from '../errors.js';
-import { GLOB_ENTRY_BUDGET, HOME_SECRETS, SCAN_SKIP_DIRS, WORKSPACE_SECRETS, WORKSPACE_SECRET_EXCEPTIONS } from './defaults.js';
+import { GLOB_ENTRY_BUDGET, HOME_SECRETS, WORKSPACE_SECRETS, WORKSPACE_SECRET_EXCEPTIONS } from './defaults.js';
+import { scanWorkspaceSecrets, type SecretScanCache } from './secret-scan.js';
 import { filterEnv } from './env.js';
 import { expandGlob, isGlob } from './globs.js';
 import { parsePolicy } from './parse.js';
@@ -10,7 +11,6 @@ import { expandHome, isInside, kindOf, realpathLoose } from './paths.js';
 import { dedupeProtect, protectedPathsForRoot } from './protect.js';
 import type { GlobRule, PathRule, ResolvedPolicy } from './resolved.js';
 import type { Policy, PolicyInput } from './schema.js';
-import micromatch from 'micromatch';
 
 export interface ResolveOptions {
   /** Absolute path of the workspace (must exist). */
@@ -21,6 +21,8 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
   /** Home directory; defaults to env.HOME, then os.homedir(). */
   home?: string;
+  /** Reuse directory listings from earlier resolutions (a SandboxRuntime keeps one). */
+  scanCache?: SecretScanCache;
 }
 
 /** Writable roots that would make "write only the workspace" meaningless. */
@@ -42,7 +44,7 @@ export function resolvePolicy(input: PolicyInput | Policy | undefined, options: 
   const tmpDirs = resolveTmpDirs(env, isInside(cwd, workspace) ? [home] : [home, cwd]);
   const allowRead = resolveRules(policy.read.allow, home, 'read.allow');
   const exceptionGlobs: GlobRule[] = [];
-  const denyRead = removeAllowed(resolveDenyRead(policy, home, workspace, writableRoots, exceptionGlobs), allowRead.paths);
+  const denyRead = removeAllowed(resolveDenyRead(policy, home, workspace, writableRoots, exceptionGlobs, options.scanCache), allowRead.paths);
   const protect = dedupeProtect(writableRoots.flatMap((root) => protectedPathsForRoot(root, home, policy.write.protect))).filter((rule) =>
     writableRoots.some((root) => isInside(rule.path, root) && rule.path !== root),
   );
@@ -146,17 +148,17 @@ function addPath(rules: PathRule[], p: string, rule: string): void {
   if (!rules.some((r) => r.path === real)) rules.push({ path: real, kind: kindOf(real), rule });
 }
 
-function resolveDenyRead(policy: Policy, home: string, workspace: string, writableRoots: string[], exceptionGlobs: GlobRule[]): RuleSet {
+function resolveDenyRead(policy: Policy, home: string, workspace: string, writableRoots: string[], exceptionGlobs: GlobRule[], scanCache: SecretScanCache | undefined): RuleSet {
   const sets: RuleSet[] = [resolveRules(policy.read.deny, home, 'read.deny')];
   if (policy.read.defaultSecrets) {
     sets.push(resolveRules(HOME_SECRETS, home, 'default secret'));
     const roots = writableRoots.includes(workspace) ? writableRoots : [workspace, ...writableRoots];
     for (const root of roots) {
-      const globs = WORKSPACE_SECRETS.map((g) => path.join(root, g));
-      const found = resolveRules(globs, home, 'default workspace secret', SCAN_SKIP_DIRS);
+      // Linux needs the files themselves (a name test per entry, cached per directory);
+      // pattern backends (Seatbelt) get the globs.
+      const paths = scanWorkspaceSecrets(root, scanCache).map((p) => ({ path: p, kind: 'file' as const, rule: `default workspace secret: ${WORKSPACE_SECRETS.join(', ')}` }));
+      sets.push({ paths, globs: WORKSPACE_SECRETS.map((g) => ({ pattern: path.join(root, g), rule: 'default workspace secret' })) });
       const exceptions = WORKSPACE_SECRET_EXCEPTIONS.map((g) => path.join(root, g));
-      found.paths = found.paths.filter((rule) => !micromatch.isMatch(rule.path, exceptions, { dot: true }));
-      sets.push(found);
       // Pattern-matching backends (Seatbelt) need the exceptions as globs too.
       exceptionGlobs.push(...exceptions.map((pattern) => ({ pattern, rule: 'default workspace secret exception' })));
     }
