@@ -8,7 +8,7 @@ export { policySchema, type Policy, type PolicyInput } from './policy/schema.js'
 export type { ResolvedPolicy, PathRule, GlobRule, ProtectRule } from './policy/resolved.js';
 export type { LaunchPlan, Command, ExtraFd, Placeholder, Backend } from './backends/types.js';
 export { planLinux, type LinuxHost } from './backends/linux/plan.js';
-export { SandboxRuntime, createRuntime } from './runtime.js';
+export { SandboxRuntime, createRuntime, closeRuntime } from './runtime.js';
 export {
   CordonError,
   PolicyError,

@@ -4,6 +4,7 @@ import type { LinuxHost } from './backends/linux/plan.js';
 import { linuxSeccompSpec } from './backends/linux/seccomp-rules.js';
 import { compileSeccompFilter } from './native/seccomp.js';
 import { SecretScanCache } from './policy/secret-scan.js';
+import { PlaceholderSessions } from './backends/linux/placeholder-sessions.js';
 
 export type Platform = 'linux' | 'macos';
 
@@ -17,6 +18,8 @@ export class SandboxRuntime {
   readonly #probes = new Map<string, BwrapProbe>();
   /** Directory listings of workspaces already scanned for `.env` files (revalidated by mtime). */
   readonly scanCache = new SecretScanCache();
+  /** Placeholders for missing protected paths, kept per root while commands run there. */
+  readonly placeholders = new PlaceholderSessions();
   #filter: Uint8Array | undefined;
 
   platform(): Platform {
@@ -44,6 +47,11 @@ export class SandboxRuntime {
       seccompFilter,
     };
   }
+}
+
+/** Removes this runtime's idle placeholders now instead of after the idle delay. */
+export function closeRuntime(runtime: SandboxRuntime): void {
+  runtime.placeholders.releaseAll();
 }
 
 export function createRuntime(): SandboxRuntime {

@@ -1,7 +1,6 @@
 import { execa, type Options, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { CordonError, PolicyError, SandboxSetupError, SandboxUnavailableError } from './errors.js';
-import { acquirePlaceholders } from './backends/linux/placeholders.js';
 import { STATUS_FD } from './backends/linux/plan.js';
 import type { LaunchPlan } from './backends/types.js';
 import { failedSubprocess } from './failed-subprocess.js';
@@ -101,12 +100,14 @@ function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
 
 function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions): ResultPromise {
   const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, ...rest } = opts;
-  let lease;
+  const runtime = opts.runtime ?? defaultRuntime;
+  let leave: () => void;
   try {
-    lease = acquirePlaceholders(plan.placeholders);
+    leave = runtime.placeholders.enter(policy.writableRoots, plan.placeholders);
   } catch (error) {
     return failedSubprocess(error);
   }
+  const lease = { release: leave };
   const timeout = minDefined(rest.timeout, policy.limits.timeoutMs);
   const maxBuffer = policy.limits.maxOutputBytes ?? rest.maxBuffer;
   let subprocess: ResultPromise;

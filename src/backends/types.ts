@@ -15,6 +15,8 @@ export type ExtraFd =
 export interface Placeholder {
   path: string;
   kind: 'file' | 'dir';
+  /** The writable root it lies in: placeholders are registered and cleaned up per root. */
+  root: string;
 }
 
 /**

@@ -30,7 +30,10 @@ function protectOne(root: string, name: ProtectedName): ProtectRule {
     const last = i === segments.length - 1;
     const next = realpathLoose(path.join(cur, segments[i]!));
     const kind = kindOf(next);
-    if (last || kind === 'missing' || kind === 'file') {
+    // A `.git` directory with no HEAD is no repository (e.g. another sandbox's placeholder):
+    // protect it whole, as if it were missing, rather than planting hooks/config inside it.
+    const notARepo = !last && segments[i] === '.git' && kind === 'dir' && kindOf(path.join(next, 'HEAD')) === 'missing';
+    if (last || kind === 'missing' || kind === 'file' || notARepo) {
       return {
         path: next,
         kind,

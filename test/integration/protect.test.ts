@@ -3,6 +3,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { afterEach, expect, it } from 'vitest';
 import type { Tree } from '../helpers/tree.js';
 import { sandboxedSpawn } from '../../src/spawn.js';
+import { closeRuntime, createRuntime } from '../../src/runtime.js';
+import { PLACEHOLDER_IDLE_MS } from '../../src/backends/linux/placeholder-sessions.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describeSandbox, scratch, sh } from './harness.js';
 
 let trees: Tree[] = [];
@@ -54,36 +58,55 @@ describeSandbox('protected paths inside the workspace', () => {
     expect(existsSync(t.path('ws/moved'))).toBe(false);
   });
 
-  it('missing protected paths cannot be created, and leave nothing behind', async () => {
+  it('missing protected paths cannot be created, and leave nothing behind once the runtime closes', async () => {
     const t = scratch({ 'ws/src/a.txt': 'a', 'home/': '' });
     trees.push(t);
+    const runtime = createRuntime();
     const before = readdirSync(t.path('ws')).sort();
     const r = await sh('mkdir .vscode 2>/dev/null && echo made-vscode; echo {} > .mcp.json 2>/dev/null && echo made-mcp; echo x > .envrc 2>/dev/null && echo made-envrc; git init -q . 2>/dev/null && echo made-git; mkdir -p .claude/x 2>/dev/null && echo made-claude; true', {
       workspace: t.path('ws'),
       env: { HOME: t.path('home') },
+      runtime,
     });
     expect(r.stdout.trim()).toBe('');
+    closeRuntime(runtime);
     expect(readdirSync(t.path('ws')).sort()).toEqual(before);
   });
 
-  it('placeholders are removed even when the command is killed by a timeout', async () => {
+  it('placeholders go away by themselves once the root has been idle, even after a timeout kill', async () => {
     const t = scratch({ 'ws/': '', 'home/': '' });
     trees.push(t);
-    const r = await sandboxedSpawn('sleep', ['30'], { workspace: t.path('ws'), env: { HOME: t.path('home') }, timeout: 300, reject: false });
+    const runtime = createRuntime();
+    const r = await sandboxedSpawn('sleep', ['30'], { workspace: t.path('ws'), env: { HOME: t.path('home') }, timeout: 300, reject: false, runtime });
     expect(r.timedOut).toBe(true);
+    expect(readdirSync(t.path('ws'))).toContain('.vscode'); // kept for the next command of the burst ...
+    await new Promise((done) => setTimeout(done, PLACEHOLDER_IDLE_MS + 500));
+    expect(readdirSync(t.path('ws'))).toEqual([]); // ... and gone once idle
+  });
+
+  it('the CLI leaves nothing behind when it exits, even when its command is killed', async () => {
+    const t = scratch({ 'ws/': '', 'home/': '' });
+    trees.push(t);
+    const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const result = spawnSync(process.execPath, [cli, 'run', '--timeout', '300', '--', 'sleep', '30'], { cwd: t.path('ws'), env: { ...process.env, HOME: t.path('home') } });
+    expect(result.status).not.toBe(0);
     expect(readdirSync(t.path('ws'))).toEqual([]);
   });
 
-  it('a placeholder another running sandbox uses is not removed under it', async () => {
+  it('a placeholder another sandbox still uses is not removed under it', async () => {
     const t = scratch({ 'ws/': '', 'home/': '' });
     trees.push(t);
+    const first = createRuntime();
+    const second = createRuntime(); // as another process would: its own leases
     const opts = { workspace: t.path('ws'), env: { HOME: t.path('home') }, reject: false } as const;
-    const long = sandboxedSpawn('sh', ['-c', 'sleep 1.5; mkdir .vscode/x 2>/dev/null && echo created || echo blocked'], opts);
+    const long = sandboxedSpawn('sh', ['-c', 'sleep 1.5; mkdir .vscode/x 2>/dev/null && echo created || echo blocked'], { ...opts, runtime: first });
     await new Promise((r) => setTimeout(r, 400));
-    const short = await sandboxedSpawn('true', [], opts);
+    const short = await sandboxedSpawn('true', [], { ...opts, runtime: second });
     expect(short.exitCode).toBe(0);
+    closeRuntime(second); // must not pull .vscode out from under the first sandbox
     const result = await long;
     expect(String(result.stdout).trim()).toBe('blocked');
+    closeRuntime(first);
     expect(readdirSync(t.path('ws'))).toEqual([]);
   });
 

@@ -80,7 +80,7 @@ describe('planLinux: ordering', () => {
   });
 
   it('pins .git before protecting .git/hooks, and places a placeholder only for missing paths', () => {
-    const t = setup({ 'ws/.git/config': '[core]', 'ws/.git/objects/': '' });
+    const t = setup({ 'ws/.git/HEAD': 'ref: refs/heads/main\n', 'ws/.git/config': '[core]', 'ws/.git/objects/': '' });
     const policy = resolvePolicy({}, { workspace: t.path('ws'), home: '/home/cordon-nobody', env: {} });
     const plan = planLinux(policy, { file: 'true', args: [] }, host());
     const pin = indexOfOp(plan.args, '--bind', t.path('ws/.git'), t.path('ws/.git'));

@@ -121,7 +121,7 @@ describe('resolvePolicy: read denials', () => {
 
 describe('resolvePolicy: protected paths', () => {
   it('protects .git/hooks and .git/config in a repository, pinning .git against rename', () => {
-    const t = tree({ 'ws/.git/hooks/': '', 'ws/.git/config': '[core]' });
+    const t = tree({ 'ws/.git/HEAD': 'ref: refs/heads/main\n', 'ws/.git/hooks/': '', 'ws/.git/config': '[core]' });
     const r = resolvePolicy({}, { workspace: t.path('ws'), home: t.path('home') });
     expect(r.protect).toContainEqual({ path: t.path('ws/.git/hooks'), kind: 'dir', placeholderKind: 'dir', pins: [t.path('ws/.git')], rule: 'protect .git/hooks' });
     expect(r.protect).toContainEqual(expect.objectContaining({ path: t.path('ws/.git/config'), kind: 'file', pins: [t.path('ws/.git')] }));
@@ -133,6 +133,13 @@ describe('resolvePolicy: protected paths', () => {
     expect(r.protect).toContainEqual(expect.objectContaining({ path: t.path('ws/.git'), kind: 'missing', placeholderKind: 'dir', pins: [] }));
     expect(r.protect).toContainEqual(expect.objectContaining({ path: t.path('ws/.vscode'), kind: 'missing', placeholderKind: 'dir' }));
     expect(r.protect).toContainEqual(expect.objectContaining({ path: t.path('ws/.mcp.json'), kind: 'missing', placeholderKind: 'file' }));
+  });
+
+  it('a .git directory that is no repository (no HEAD) is protected whole', () => {
+    const t = tree({ 'ws/.git/': '' });
+    const r = resolvePolicy({}, { workspace: t.path('ws'), home: t.path('home') });
+    expect(r.protect).toContainEqual(expect.objectContaining({ path: t.path('ws/.git'), kind: 'dir', pins: [] }));
+    expect(r.protect.filter((p) => p.path.startsWith(t.path('ws/.git/')))).toEqual([]);
   });
 
   it('in a worktree (.git is a file) protects the .git file', () => {

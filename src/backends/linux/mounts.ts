@@ -59,7 +59,8 @@ export function planMounts(policy: ResolvedPolicy): MountPlan {
   const placeholders: Placeholder[] = [];
   for (const rule of policy.protect) {
     if (rule.kind === 'missing' && visible.some((op) => op.kind === 'protect' && op.path === rule.path)) {
-      placeholders.push({ path: rule.path, kind: rule.placeholderKind });
+      const root = policy.writableRoots.filter((r) => isInside(rule.path, r)).sort((a, b) => b.length - a.length)[0] ?? rule.path;
+      placeholders.push({ path: rule.path, kind: rule.placeholderKind, root });
     }
   }
   return { ops: visible, placeholders };
