@@ -89,8 +89,8 @@ describe('planLinux: ordering', () => {
     expect(pin).toBeGreaterThan(indexOfOp(plan.args, '--bind', t.path('ws'), t.path('ws')));
     expect(hooks).toBeGreaterThan(pin);
     expect(config).toBeGreaterThan(pin);
-    expect(plan.placeholders).toContainEqual({ path: t.path('ws/.git/hooks'), kind: 'dir' });
-    expect(plan.placeholders).toContainEqual({ path: t.path('ws/.vscode'), kind: 'dir' });
+    expect(plan.placeholders).toContainEqual({ path: t.path('ws/.git/hooks'), kind: 'dir', root: t.path('ws') });
+    expect(plan.placeholders).toContainEqual({ path: t.path('ws/.vscode'), kind: 'dir', root: t.path('ws') });
     expect(plan.placeholders).not.toContainEqual(expect.objectContaining({ path: t.path('ws/.git/config') }));
   });
 
