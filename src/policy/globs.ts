@@ -6,6 +6,22 @@ import { PolicyError } from '../errors.js';
 /** Characters without which nothing is a glob: a cheap test before micromatch's parser. */
 const GLOB_CHARS = /[*?[\]{}()!+@]/;
 
+/** A literal path made safe to prefix a glob: a workspace named `a[1]` must not become a pattern. */
+export function escapeGlob(literal: string): string {
+  return literal.replace(/[*?[\]{}()!+@\\]/g, '\\$&');
+}
+
+/**
+ * The glob with its literal base directory made real, so a glob under a symlinked directory
+ * names the same files a real-path matcher (Seatbelt, the mount plan) sees.
+ */
+export function realGlob(pattern: string, realpath: (p: string) => string): string {
+  const { base, glob } = micromatch.scan(pattern, { unescape: true });
+  if (!base || base === '/') return pattern;
+  const realBase = realpath(base);
+  return realBase === base ? pattern : `${escapeGlob(realBase)}/${glob}`;
+}
+
 export function isGlob(pattern: string): boolean {
   return GLOB_CHARS.test(pattern) && micromatch.scan(pattern).isGlob;
 }
@@ -26,7 +42,7 @@ export interface GlobWalkOptions {
  * a deny list that was only partly expanded would be a silent hole.
  */
 export function expandGlob(pattern: string, options: GlobWalkOptions): string[] {
-  const { base } = micromatch.scan(pattern);
+  const { base } = micromatch.scan(pattern, { unescape: true });
   const root = base === '' ? '/' : base;
   if (root === '/') {
     throw new PolicyError('ERR_CORDON_POLICY_TOO_BROAD', [{ path: options.field, message: `glob ${JSON.stringify(pattern)} has no literal directory to start from` }], {

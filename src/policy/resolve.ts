@@ -5,7 +5,7 @@ import { PolicyError } from '../errors.js';
 import { GLOB_ENTRY_BUDGET, HOME_SECRETS, WORKSPACE_SECRETS, WORKSPACE_SECRET_EXCEPTIONS } from './defaults.js';
 import { scanWorkspaceSecrets, type SecretScanCache } from './secret-scan.js';
 import { filterEnv } from './env.js';
-import { expandGlob, isGlob } from './globs.js';
+import { escapeGlob, expandGlob, isGlob, realGlob } from './globs.js';
 import { parsePolicy } from './parse.js';
 import { expandHome, isInside, kindOf, realpathLoose } from './paths.js';
 import { dedupeProtect, protectedPathsForRoot } from './protect.js';
@@ -131,8 +131,9 @@ function resolveRules(patterns: readonly string[], home: string, field: string, 
   patterns.forEach((raw, i) => {
     const expanded = expandHome(raw, home);
     if (isGlob(expanded)) {
-      set.globs.push({ pattern: expanded, rule: `${field}: ${raw}` });
-      for (const match of expandGlob(expanded, { skipDirs, budget: GLOB_ENTRY_BUDGET, field: `${field}.${i}` })) {
+      const real = realGlob(expanded, realpathLoose);
+      set.globs.push({ pattern: real, rule: `${field}: ${raw}` });
+      for (const match of expandGlob(real, { skipDirs, budget: GLOB_ENTRY_BUDGET, field: `${field}.${i}` })) {
         addPath(set.paths, match, `${field}: ${raw}`);
       }
     } else {
@@ -157,13 +158,13 @@ function resolveDenyRead(policy: Policy, home: string, workspace: string, writab
       // Linux needs the files themselves (a name test per entry, cached per directory);
       // pattern backends (Seatbelt) get the globs.
       const paths = scanWorkspaceSecrets(root, scanCache).map((p) => ({ path: p, kind: 'file' as const, rule: `default workspace secret: ${WORKSPACE_SECRETS.join(', ')}` }));
-      sets.push({ paths, globs: WORKSPACE_SECRETS.map((g) => ({ pattern: path.join(root, g), rule: 'default workspace secret' })) });
-      const exceptions = WORKSPACE_SECRET_EXCEPTIONS.map((g) => path.join(root, g));
+      sets.push({ paths, globs: WORKSPACE_SECRETS.map((g) => ({ pattern: `${escapeGlob(root)}/${g}`, rule: 'default workspace secret' })) });
+      const exceptions = WORKSPACE_SECRET_EXCEPTIONS.map((g) => `${escapeGlob(root)}/${g}`);
       // Pattern-matching backends (Seatbelt) need the exceptions as globs too.
       exceptionGlobs.push(...exceptions.map((pattern) => ({ pattern, rule: 'default workspace secret exception' })));
     }
   }
-  if (policy.read.denyHome) sets.push({ paths: [{ path: home, kind: kindOf(home), rule: 'read.denyHome' }], globs: [{ pattern: path.join(home, '**'), rule: 'read.denyHome' }] });
+  if (policy.read.denyHome) sets.push({ paths: [{ path: home, kind: kindOf(home), rule: 'read.denyHome' }], globs: [{ pattern: `${escapeGlob(home)}/**`, rule: 'read.denyHome' }] });
   const merged: RuleSet = { paths: [], globs: [] };
   for (const set of sets) {
     for (const rule of set.paths) if (!merged.paths.some((r) => r.path === rule.path)) merged.paths.push(rule);

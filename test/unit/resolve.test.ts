@@ -1,6 +1,7 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import micromatch from 'micromatch';
 import { resolvePolicy } from '../../src/policy/resolve.js';
 import { makeTree, type Tree } from '../helpers/tree.js';
 
@@ -197,5 +198,26 @@ describe('resolvePolicy: symlinked writable roots', () => {
     symlinkSync(t.path('cache-real'), t.path('cache'));
     const r = resolvePolicy({ write: { allow: [t.path('cache')] } }, { workspace: t.path('ws'), home: t.path('home') });
     expect(r.writableRoots).toEqual([t.path('ws'), t.path('cache-real')]);
+  });
+});
+
+describe('resolvePolicy: globs and odd names', () => {
+  it('a workspace whose name has glob metacharacters still gets its .env denied, and its globs stay literal', () => {
+    const t = makeTree({ 'a[1]{x}(y)*/.env': 'S', 'a1x/.env': 'other' });
+    trees.push(t);
+    const ws = t.path('a[1]{x}(y)*');
+    const r = resolvePolicy({}, { workspace: ws, home: t.path('home') });
+    expect(r.denyRead.map((d) => d.path)).toContain(path.join(ws, '.env'));
+    expect(r.denyRead.map((d) => d.path)).not.toContain(t.path('a1x/.env'));
+    expect(micromatch.isMatch(path.join(ws, '.env'), r.denyReadGlobs.find((g) => g.rule === 'default workspace secret')!.pattern, { dot: true })).toBe(true);
+    expect(micromatch.isMatch(t.path('a1x/.env'), r.denyReadGlobs.find((g) => g.rule === 'default workspace secret')!.pattern, { dot: true })).toBe(false);
+  });
+
+  it('a user glob under a symlinked directory is kept with its real base', () => {
+    const t = tree({ 'real/keys/a.pem': 'K', 'ws/': '' });
+    symlinkSync(t.path('real'), t.path('link'));
+    const r = resolvePolicy({ read: { deny: [`${t.path('link')}/keys/*.pem`] } }, { workspace: t.path('ws'), home: t.path('home') });
+    expect(r.denyReadGlobs.map((g) => g.pattern)).toContain(`${t.path('real')}/keys/*.pem`);
+    expect(r.denyRead.map((d) => d.path)).toContain(t.path('real/keys/a.pem'));
   });
 });

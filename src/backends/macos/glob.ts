@@ -1,28 +1,29 @@
 import { PolicyError } from '../../errors.js';
 
-/**
- * Absolute globs (micromatch syntax, `dot: true`) to Seatbelt regexes.
- *
- * SBPL regexes cannot take `(param ...)`, so a regex that spelled out the glob's directory
- * would put a raw path into the profile text. Instead a glob is split into
- *   - a literal ROOT directory, passed as a parameter and matched with `(subpath ...)`, and
- *   - a path-independent regex for the rest, anchored by the root's *depth* only:
- *       <root>/**\/.env  ->  (require-all (subpath (param "R")) (regex #"^/[^/]+/[^/]+(/[^/]+)*/\.env$"))
- *     (for a root two segments deep). `subpath` fixes the first segments to the root, and the
- *     `/[^/]+` repeated depth times skips exactly those, so the tail matches exactly where
- *     the glob would: `*.pub` under ~/.ssh matches ~/.ssh/a.pub but not ~/.ssh/x/a.pub.
- * The profile then names no directory, and the regex only carries the glob's own tail.
- *
- * Supported: `*` and `?` (never crossing `/`), `**` as a whole segment (zero or more
- * segments; `**` at the end also matches the directory itself), `{a,b}` (nested, expanded),
- * `[abc]`, `[a-z]`, `[!x]`/`[^x]`, and `\` escapes. Rejected with a PolicyError naming
- * the glob: extglobs and regex groups (`(`, `)`, `|`), leading `!` negation, `{1..3}`
- * ranges, POSIX classes, unclosed `[`, `"`, and non-printable or non-ASCII characters in
- * the pattern part (file systems may store those in another Unicode normal form).
- *
- * Emitted regex syntax is kept to what Apple's own profiles use: `^ $ . [..] [^..] ( | )
- * * + ?` and backslash escapes; no `{n}` counts, no `(?:`, no `\d`.
- */
+// Absolute globs (micromatch syntax, `dot: true`) to Seatbelt regexes.
+//
+// SBPL regexes cannot take `(param ...)`, so a regex that spelled out the glob's directory
+// would put a raw path into the profile text. Instead a glob is split into
+//   - a literal ROOT directory, passed as a parameter and matched with `(subpath ...)`, and
+//   - a path-independent regex for the rest, anchored by the root's *depth* only:
+//       <root>/**/.env  ->  (require-all (subpath (param "R")) (regex #"^/[^/]+/[^/]+(/[^/]+)*/\.env$"))
+//     (for a root two segments deep). `subpath` fixes the first segments to the root, and the
+//     `/[^/]+` repeated depth times skips exactly those, so the tail matches exactly where
+//     the glob would: `*.pub` under ~/.ssh matches ~/.ssh/a.pub but not ~/.ssh/x/a.pub.
+// The profile then names no directory, and the regex only carries the glob's own tail.
+//
+// Supported: `*` and `?` (never crossing `/`), `**` as a whole segment (zero or more
+// segments; `**` at the end also matches the directory itself), `{a,b}` (nested, expanded),
+// `[abc]`, `[a-z]`, `[^x]`, and `\` escapes. Rejected with a PolicyError naming the glob:
+// extglobs and regex groups (`(`, `)`, `|`), leading `!` negation, `[!x]` (micromatch
+// does not read it as negation), `{1..3}` ranges, POSIX classes, unclosed `[`, `"`, and
+// non-printable or non-ASCII characters in the pattern part (file systems may store
+// those in another Unicode normal form). Known difference from micromatch: it also lets
+// `[ab].txt` match a file literally named `[ab].txt`; we do not (an existing file is
+// still denied, because the resolver expands globs into literal paths).
+//
+// Emitted regex syntax is kept to what Apple's own profiles use: `^ $ . [..] [^..] ( | )
+// * + ?` and backslash escapes; no `{n}` counts, no `(?:`, no `\d`.
 
 export interface SbplGlob {
   /** Literal, absolute directory where the glob's wildcards start. */
@@ -76,13 +77,23 @@ export function splitGlob(pattern: string, anchors: readonly string[], fail: Fai
   for (const anchor of [...anchors].sort((a, b) => b.length - a.length)) {
     if (pattern === anchor) return { root: anchor, tail: '' };
     const prefix = anchor === '/' ? '/' : `${anchor}/`;
-    if (pattern.startsWith(prefix)) return { root: anchor, tail: checkTail(pattern.slice(prefix.length), fail) };
+    if (pattern.startsWith(prefix)) {
+      // The anchor is literal as written; literal segments after it still join the root.
+      const rest = splitStatic(pattern.slice(prefix.length));
+      const root = rest.literal === '' ? anchor : normalizeRoot(`${prefix}${unescape(rest.literal)}`, fail);
+      return { root, tail: rest.tail === '' ? '' : checkTail(rest.tail, fail) };
+    }
   }
-  const first = firstWildcard(pattern);
-  if (first === -1) return { root: normalizeRoot(unescape(pattern), fail), tail: '' };
-  const cut = pattern.lastIndexOf('/', first);
-  const root = cut <= 0 ? '/' : normalizeRoot(unescape(pattern.slice(0, cut)), fail);
-  return { root, tail: checkTail(pattern.slice(cut + 1), fail) };
+  const rest = splitStatic(pattern.slice(1));
+  return { root: normalizeRoot(`/${unescape(rest.literal)}`, fail), tail: rest.tail === '' ? '' : checkTail(rest.tail, fail) };
+}
+
+/** `a/b/*.x/c` -> literal `a/b`, tail `*.x/c`: whole segments before the first wildcard. */
+function splitStatic(relative: string): { literal: string; tail: string } {
+  const first = firstWildcard(relative);
+  if (first === -1) return { literal: relative, tail: '' };
+  const cut = relative.lastIndexOf('/', first);
+  return cut === -1 ? { literal: '', tail: relative } : { literal: relative.slice(0, cut), tail: relative.slice(cut + 1) };
 }
 
 function defaultFail(pattern: string): Fail {
@@ -105,11 +116,14 @@ function normalizeRoot(root: string, fail: Fail): string {
   return root;
 }
 
-/** Index of the first unescaped `* ? [ {`, or -1. */
+/**
+ * Index of the first unescaped `* ? [ {` or `( ) |` (micromatch reads parentheses as
+ * groups, so they end the literal part too; the tail then rejects them), or -1.
+ */
 function firstWildcard(s: string): number {
   for (let i = 0; i < s.length; i += 1) {
     if (s[i] === '\\') i += 1;
-    else if ('*?[{'.includes(s[i]!)) return i;
+    else if ('*?[{()|'.includes(s[i]!)) return i;
   }
   return -1;
 }
@@ -224,7 +238,10 @@ function escapeChar(c: string): string {
 function classToRegex(seg: string, start: number, fail: Fail, emit: (text: string) => void): number {
   let i = start + 1;
   let negate = false;
-  if (seg[i] === '!' || seg[i] === '^') {
+  // micromatch (picomatch 2) reads `[!x]` as the characters `!` and `x`, not as a
+  // negation as the shell does: refuse the ambiguity rather than pick one reading.
+  if (seg[i] === '!') fail('"[!...]" is ambiguous (micromatch does not negate with it)', 'write a negated class as [^...]');
+  if (seg[i] === '^') {
     negate = true;
     i += 1;
   }

@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { PolicyError, PolicyUnenforceableError, type PolicyIssue } from '../../errors.js';
+import type { ResolvedPolicy } from '../../policy/resolved.js';
+import type { Backend, Command, LaunchPlan } from '../types.js';
+import { buildProfile } from './profile.js';
+import { sessionTag } from './tag.js';
+
+/** Always this binary, never a PATH lookup: a planted `sandbox-exec` would run unsandboxed. */
+export const SANDBOX_EXEC = '/usr/bin/sandbox-exec';
+
+/** Facts about the Mac that planning may use. */
+export interface MacosHost {
+  /**
+   * Token (`[A-Za-z0-9_.-]{1,64}`) put into every denial's `(with message ...)` so log
+   * lines can be attributed to this run. Defaults to a hash of workspace and argv, which
+   * is stable; pass a fresh one per run to tell repeated runs apart.
+   */
+  sessionTag?: string;
+}
+
+/**
+ * The sandbox-exec argv for a resolved policy. Pure: no file-system access, no shell.
+ *
+ *   /usr/bin/sandbox-exec -p PROFILE -DNAME=VALUE... -- FILE ARGS...
+ *
+ * - `-p` takes the profile as one argv element; `-D` defines the parameters the profile
+ *   reads with (param "NAME"). Each `-DNAME=VALUE` is one element (getopt's attached
+ *   form), so a value can never be mistaken for an option.
+ * - `--` ends option parsing, so a command named `-n` or `-p...` is run, not parsed.
+ *   sandbox-exec parses options with getopt(3), which honours `--`; Codex has passed `--`
+ *   here in production for a long time. Were it ever not honoured, sandbox-exec would try
+ *   to execute a program named `--` and fail: a loud failure, not an unsandboxed run.
+ * - The command's cwd is the launcher's cwd: sandbox-exec changes nothing but the profile.
+ */
+export function planMacos(policy: ResolvedPolicy, command: Command, host: MacosHost = {}): LaunchPlan {
+  if (policy.network.allowDomains.length > 0) {
+    // Seatbelt can only allow or deny by address; domain filtering needs the proxy, which
+    // does not exist yet. Refuse rather than open the network (fail closed).
+    throw new PolicyUnenforceableError('network.allowDomains', 'macos', 'a domain allowlist needs the filtering proxy, which this version does not have', {
+      hint: 'remove network.allowDomains (the default is no network)',
+    });
+  }
+  validateCommand(command);
+  validatePaths(policy);
+  const profile = buildProfile(policy, sessionTag(host.sessionTag, policy.workspace, command));
+  return {
+    backend: 'macos',
+    file: SANDBOX_EXEC,
+    args: ['-p', profile.text, ...profile.defines, '--', command.file, ...command.args],
+    env: policy.env,
+    cwd: policy.cwd,
+    extraFds: [],
+    placeholders: [],
+  };
+}
+
+/** The Backend object for callers that pick a backend at run time. */
+export const macosBackend: Backend<MacosHost> = {
+  name: 'macos',
+  plan: planMacos,
+};
+
+/** Alias matching the backend's verb: `plan(resolved, command, host?)`. */
+export const plan = planMacos;
+
+function validateCommand(command: Command): void {
+  const issues: PolicyIssue[] = [];
+  if (typeof command.file !== 'string' || command.file.length === 0) issues.push({ path: 'command.file', message: 'is empty' });
+  [command.file, ...command.args].forEach((arg, i) => {
+    if (typeof arg !== 'string' || arg.includes('\0')) issues.push({ path: i === 0 ? 'command.file' : `command.args.${i - 1}`, message: 'must be a string without NUL bytes' });
+  });
+  if (issues.length > 0) throw new PolicyError('ERR_CORDON_POLICY_INVALID', issues, { hint: 'pass the command as argv: { file, args }' });
+}
+
+/**
+ * Every path the profile's parameters will carry must be absolute and normalised: a
+ * relative or `..` path would match nothing in Seatbelt (which sees real paths), so a
+ * deny rule built from it would silently protect nothing.
+ */
+function validatePaths(policy: ResolvedPolicy): void {
+  const issues: PolicyIssue[] = [];
+  const check = (p: string, field: string) => {
+    if (typeof p !== 'string' || !path.isAbsolute(p) || path.normalize(p) !== p || (p.length > 1 && p.endsWith('/')) || p.includes('\0')) {
+      issues.push({ path: field, message: `${JSON.stringify(p)} is not a normalised absolute path` });
+    }
+  };
+  check(policy.workspace, 'workspace');
+  check(policy.cwd, 'cwd');
+  check(policy.home, 'home');
+  policy.writableRoots.forEach((p, i) => check(p, `writableRoots.${i}`));
+  policy.tmpDirs.forEach((p, i) => check(p, `tmpDirs.${i}`));
+  policy.denyRead.forEach((r, i) => check(r.path, `denyRead.${i}`));
+  policy.allowRead.forEach((r, i) => check(r.path, `allowRead.${i}`));
+  policy.protect.forEach((r, i) => {
+    check(r.path, `protect.${i}`);
+    r.pins.forEach((p, j) => check(p, `protect.${i}.pins.${j}`));
+  });
+  if (issues.length > 0) throw new PolicyError('ERR_CORDON_POLICY_INVALID', issues, { hint: 'plan from the output of resolvePolicy()' });
+}

@@ -1,0 +1,58 @@
+import { parsePolicy } from '../../src/policy/parse.js';
+import type { ResolvedPolicy } from '../../src/policy/resolved.js';
+
+/**
+ * Hand-built ResolvedPolicy values for pure tests: no file system, paths that need not
+ * exist (a Mac layout on a Linux test machine). Shaped like resolvePolicy's output for a
+ * workspace with a git checkout and a .env; override any field.
+ */
+export function resolvedFixture(overrides: Partial<ResolvedPolicy> & { root?: string } = {}): ResolvedPolicy {
+  const { root = '/Users/alice/proj', ...rest } = overrides;
+  const home = rest.home ?? '/Users/alice';
+  const policy = parsePolicy({});
+  return {
+    workspace: root,
+    cwd: root,
+    home,
+    writableRoots: [root],
+    tmpDirs: ['/private/tmp', '/private/var/folders/xy/abc123/T'],
+    denyRead: [
+      { path: `${home}/.ssh`, kind: 'dir', rule: 'default secret: ~/.ssh' },
+      { path: `${home}/.netrc`, kind: 'missing', rule: 'default secret: ~/.netrc' },
+      { path: `${root}/.env`, kind: 'file', rule: 'default workspace secret: **/.env' },
+    ],
+    denyReadGlobs: [
+      { pattern: `${root}/**/.env`, rule: 'default workspace secret' },
+      { pattern: `${root}/**/.env.*`, rule: 'default workspace secret' },
+    ],
+    allowRead: [],
+    allowReadGlobs: [{ pattern: `${root}/**/.env.example`, rule: 'default workspace secret exception' }],
+    protect: [
+      { path: `${root}/.git/hooks`, kind: 'dir', placeholderKind: 'dir', pins: [`${root}/.git`], rule: 'protect .git/hooks' },
+      { path: `${root}/.vscode`, kind: 'missing', placeholderKind: 'dir', pins: [], rule: 'protect .vscode' },
+    ],
+    env: { PATH: '/usr/bin:/bin', HOME: home },
+    network: policy.network,
+    limits: policy.limits,
+    policy,
+    ...rest,
+  };
+}
+
+/** Replaces every occurrence of `from` in every path of a resolved policy. */
+export function renamePaths(policy: ResolvedPolicy, from: string, to: string): ResolvedPolicy {
+  const r = (p: string) => p.split(from).join(to);
+  return {
+    ...policy,
+    workspace: r(policy.workspace),
+    cwd: r(policy.cwd),
+    home: r(policy.home),
+    writableRoots: policy.writableRoots.map(r),
+    tmpDirs: policy.tmpDirs.map(r),
+    denyRead: policy.denyRead.map((x) => ({ ...x, path: r(x.path) })),
+    denyReadGlobs: policy.denyReadGlobs.map((x) => ({ ...x, pattern: r(x.pattern) })),
+    allowRead: policy.allowRead.map((x) => ({ ...x, path: r(x.path) })),
+    allowReadGlobs: policy.allowReadGlobs.map((x) => ({ ...x, pattern: r(x.pattern) })),
+    protect: policy.protect.map((x) => ({ ...x, path: r(x.path), pins: x.pins.map(r) })),
+  };
+}
