@@ -19,3 +19,4 @@ export {
   type CordonErrorCode,
   type PolicyIssue,
 } from './errors.js';
+export { planMacos, macosBackend, parseSandboxViolations, type MacosHost, type Violation } from './backends/macos/index.js';

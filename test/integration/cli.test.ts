@@ -79,6 +79,19 @@ describeSandbox('cordon CLI', () => {
     expect(plan.extraFds[0]).toMatchObject({ fd: 3, purpose: 'seccomp' });
   });
 
+  it('print --platform macos --json works on Linux: sandbox-exec, profile, -D parameters', async () => {
+    const t = tree({ 'ws/': '' });
+    const r = await cordon(['print', '--platform', 'macos', '--json', '--', 'git', 'status'], t.path('ws'));
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout) as { file: string; args: string[] };
+    expect(plan.file).toBe('/usr/bin/sandbox-exec');
+    expect(plan.args[0]).toBe('-p');
+    expect(plan.args[1]).toMatch(/^\(version 1\)\n\(deny default/);
+    expect(plan.args[1]).not.toContain(t.path('ws'));
+    expect(plan.args.some((a) => a.startsWith('-D') && a.endsWith(`=${t.path('ws')}`))).toBe(true);
+    expect(plan.args.slice(-3)).toEqual(['--', 'git', 'status']);
+  });
+
   it('explain says who decides for each path', async () => {
     const t = tree({ 'ws/.env': 'S=1', 'ws/src/a.ts': '', 'ws/.git/hooks/': '' });
     const r = await cordon(['explain', '--json', t.path('ws/src/a.ts'), t.path('ws/.env'), t.path('ws/.git/hooks'), '/etc/passwd'], t.path('ws'));

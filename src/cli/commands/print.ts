@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LaunchPlan } from '../../backends/types.js';
 import { planLinux, type LinuxHost } from '../../backends/linux/plan.js';
+import { planMacos } from '../../backends/macos/index.js';
 import { resolvePolicy } from '../../policy/resolve.js';
 import { SandboxRuntime } from '../../runtime.js';
 import { parseArgs, policyFromFlags, UsageError } from '../args.js';
@@ -14,12 +15,12 @@ export function printCommand(argv: readonly string[], out: (text: string) => voi
   if (platform !== 'linux' && platform !== 'macos') throw new UsageError('--platform takes linux or macos');
   const resolved = resolvePolicy(policyFromFlags(flags), { workspace: flags.workspace });
   const command = { file, args };
-  const plan = planLinux(resolved, command, linuxHostForPrint());
+  const plan = platform === 'macos' ? planMacos(resolved, command) : planLinux(resolved, command, linuxHostForPrint());
   out(extra.has('--json') ? JSON.stringify(toJson(plan), null, 2) : toText(plan));
   return 0;
 }
 
-/** The real host when this machine can sandbox; otherwise the plan a default host would get. */
+/** The real host: the argv shown is exactly what `cordon run` would execute here. */
 function linuxHostForPrint(): LinuxHost {
   return new SandboxRuntime().linuxHost(process.env);
 }
