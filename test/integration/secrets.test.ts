@@ -70,6 +70,15 @@ describeSandbox('secrets: never readable, by any path', () => {
     expect(r.stdout).toContain('region=eu');
   });
 
+  it('missing deny paths neither abort the sandbox nor leave anything behind', async () => {
+    const t = tree({ 'ws/': '', 'home/': '' });
+    const r = await sh('echo ran', { workspace: t.path('ws'), env: { HOME: t.path('home') }, policy: { read: { deny: [t.path('ws/not-yet/key.pem'), '~/.nothing-here'] } } });
+    expect(r.stdout.trim()).toBe('ran');
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(t.path('home'))).toEqual([]);
+    expect(readdirSync(t.path('ws')).filter((n) => n === 'not-yet')).toEqual([]);
+  });
+
   it('secret environment variables are absent inside; ordinary ones pass', async () => {
     const t = tree({ 'ws/': '' });
     const r = await run('env', [], { workspace: t.path('ws'), env: { GITHUB_TOKEN: SECRET, AWS_SECRET_ACCESS_KEY: SECRET, OPENAI_API_KEY: SECRET, DB_PASSWORD: SECRET, EDITOR: 'vi-7f3a' } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diagnoseBwrapFailure } from '../../src/backends/linux/diagnose.js';
-import { findBwrap } from '../../src/backends/linux/probe.js';
+import { findBwrap, probeBwrap } from '../../src/backends/linux/probe.js';
 import { chmodSync } from 'node:fs';
 import { makeTree } from '../helpers/tree.js';
 
@@ -38,5 +38,18 @@ describe('findBwrap', () => {
       process.chdir('/');
       t.cleanup();
     }
+  });
+});
+
+describe('probeBwrap', () => {
+  it('without bwrap anywhere it may look, fails with ERR_CORDON_BWRAP_MISSING and the install command', () => {
+    let error: unknown;
+    try {
+      probeBwrap({ PATH: '/nonexistent-bin' }, [], []);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'ERR_CORDON_BWRAP_MISSING', name: 'SandboxUnavailableError' });
+    expect((error as { hint: string }).hint).toMatch(/apt-get install -y bubblewrap/);
   });
 });

@@ -88,9 +88,9 @@ function trialArgs(withDisableUserns: boolean, euid: number): string[] {
  * Proves bwrap can build our namespaces on this machine and learns its options. Costs one
  * trial sandbox (~5 ms); callers cache the result per process (see runtime.ts).
  */
-export function probeBwrap(env: NodeJS.ProcessEnv = process.env, untrustedDirs: readonly string[] = []): BwrapProbe {
+export function probeBwrap(env: NodeJS.ProcessEnv = process.env, untrustedDirs: readonly string[] = [], trustedPaths: readonly string[] = TRUSTED_BWRAP_PATHS): BwrapProbe {
   const facts = readUsernsFacts();
-  const bwrapPath = findBwrap(env, untrustedDirs);
+  const bwrapPath = findBwrap(env, untrustedDirs, trustedPaths);
   if (!bwrapPath) {
     throw new SandboxUnavailableError('ERR_CORDON_BWRAP_MISSING', 'bubblewrap (bwrap) is not installed', [`looked in ${TRUSTED_BWRAP_PATHS.join(', ')} and absolute PATH entries`], {
       hint: 'install it: sudo apt-get install -y bubblewrap (Fedora: sudo dnf install bubblewrap; Arch: sudo pacman -S bubblewrap)',
