@@ -1,5 +1,5 @@
 import { governor, planMounts, type MountKind } from '../backends/linux/mounts.js';
-import { realpathLoose } from './paths.js';
+import { depth, isInside, realpathLoose } from './paths.js';
 import type { ResolvedPolicy } from './resolved.js';
 
 export interface PathVerdict {
@@ -36,6 +36,14 @@ export function explainPath(policy: ResolvedPolicy, p: string): PathVerdict {
   if (op) {
     const named = [...policy.denyRead, ...policy.allowRead, ...policy.protect].find((r) => r.path === op.path);
     rule = `${effect.label}: ${named ? named.rule : op.path}${named && op.path !== realPath ? ` (${op.path})` : ''}`;
+  }
+  // A denied path that does not exist yet has no mount, but it is hidden as soon as it exists
+  // when a command starts: say so rather than "readable".
+  const missingDenial = policy.denyRead
+    .filter((r) => r.kind === 'missing' && isInside(realPath, r.path) && (!op || depth(r.path) > depth(op.path)))
+    .sort((a, b) => depth(b.path) - depth(a.path))[0];
+  if (missingDenial) {
+    return { path: p, realPath, read: false, write: false, rule: `denied (does not exist now; hidden whenever it exists as a command starts): ${missingDenial.rule}` };
   }
   return { path: p, realPath, read: effect.read, write: effect.write, rule };
 }
