@@ -16,6 +16,7 @@ import { interleave } from './interleave.mjs';
 import { cordonMemory, peerMemory } from './memory.mjs';
 import { peerSubject, peerVersion, writePeerSettings } from './peer.mjs';
 import { microbench, phaseBreakdown } from './phases.mjs';
+import { bwrapVersion } from '../dist/backends/linux/probe.js';
 import { renderReport } from './report.mjs';
 import { ratio } from './stats.mjs';
 import { bareSubject, cordonSubject, floorSubject } from './subjects.mjs';
@@ -72,7 +73,7 @@ function machine(host, loadavg) {
     cpus: os.availableParallelism(),
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     node: process.version,
-    bwrap: host.bwrapVersion,
+    bwrap: bwrapVersion(host.bwrapPath),
     root: host.euid === 0,
     peer: peerVersion() ?? 'not installed',
     loadavg,

@@ -31,7 +31,7 @@ export class SandboxRuntime {
   }
 
   /** Everything planLinux needs about this machine; throws a SandboxUnavailableError if it cannot sandbox. */
-  linuxHost(env: NodeJS.ProcessEnv, untrustedDirs: readonly string[] = []): LinuxHost & { bwrapVersion: string } {
+  linuxHost(env: NodeJS.ProcessEnv, untrustedDirs: readonly string[] = []): LinuxHost {
     const found = findBwrap(env, untrustedDirs);
     let probe = found === undefined ? undefined : this.#probes.get(found);
     if (!probe) {
@@ -41,7 +41,6 @@ export class SandboxRuntime {
     const seccompFilter = (this.#filter ??= compileSeccompFilter(linuxSeccompSpec()));
     return {
       bwrapPath: probe.bwrapPath,
-      bwrapVersion: probe.version,
       supportsDisableUserns: probe.supportsDisableUserns,
       euid: probe.euid,
       seccompFilter,

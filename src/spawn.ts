@@ -1,4 +1,5 @@
 import { execa, type Options, type ResultPromise } from 'execa';
+import { lstatSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CordonError, PolicyError, SandboxSetupError, SandboxUnavailableError } from './errors.js';
 import { STATUS_FD } from './backends/linux/plan.js';
@@ -41,13 +42,28 @@ const REFUSED_OPTIONS = ['shell', 'node', 'detached', 'uid', 'gid', 'ipc', 'ipcI
 export function sandboxedSpawn(file: string, args?: readonly string[] | SandboxedSpawnOptions, options?: SandboxedSpawnOptions): ResultPromise {
   const argv = Array.isArray(args) ? (args as readonly string[]) : [];
   const opts = (Array.isArray(args) ? options : (args as SandboxedSpawnOptions | undefined)) ?? {};
+  const runtime = opts.runtime ?? defaultRuntime;
   let prepared: Prepared;
+  let leave: () => void;
   try {
     prepared = prepare(file, argv, opts);
+    leave = runtime.placeholders.enter(prepared.policy.writableRoots, prepared.plan.placeholders);
+    if (!protectedSourcesExist(prepared.policy)) {
+      // Another process removed its placeholders between our resolution and our registration
+      // (which now stops any further removal): plan again from what is really there.
+      leave();
+      prepared = prepare(file, argv, opts);
+      leave = runtime.placeholders.enter(prepared.policy.writableRoots, prepared.plan.placeholders);
+    }
   } catch (error) {
     return failedSubprocess(error);
   }
-  return launch(prepared, opts);
+  return launch(prepared, opts, leave);
+}
+
+/** Every protected path that resolution found existing must still exist to be bind-mounted. */
+function protectedSourcesExist(policy: ResolvedPolicy): boolean {
+  return policy.protect.every((rule) => rule.kind === 'missing' || lstatSync(rule.path, { throwIfNoEntry: false }) !== undefined);
 }
 
 interface Prepared {
@@ -98,15 +114,8 @@ function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
   return opts.profile !== undefined ? loadProfile(opts.profile) : opts.policy;
 }
 
-function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions): ResultPromise {
+function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, leave: () => void): ResultPromise {
   const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, ...rest } = opts;
-  const runtime = opts.runtime ?? defaultRuntime;
-  let leave: () => void;
-  try {
-    leave = runtime.placeholders.enter(policy.writableRoots, plan.placeholders);
-  } catch (error) {
-    return failedSubprocess(error);
-  }
   const lease = { release: leave };
   const timeout = minDefined(rest.timeout, policy.limits.timeoutMs);
   const maxBuffer = policy.limits.maxOutputBytes ?? rest.maxBuffer;

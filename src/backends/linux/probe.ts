@@ -6,7 +6,6 @@ import { diagnoseBwrapFailure, type UsernsFacts } from './diagnose.js';
 
 export interface BwrapProbe {
   bwrapPath: string;
-  version: string;
   supportsDisableUserns: boolean;
   euid: number;
 }
@@ -84,9 +83,15 @@ function trialArgs(withDisableUserns: boolean, euid: number): string[] {
   ];
 }
 
+/** `bubblewrap 0.8.0` -> `0.8.0`; for diagnostics only (the probe learns features by trying them). */
+export function bwrapVersion(bwrapPath: string): string {
+  return run(bwrapPath, ['--version']).stdout.trim().replace(/^bubblewrap\s*/, '') || 'unknown';
+}
+
 /**
  * Proves bwrap can build our namespaces on this machine and learns its options. Costs one
- * trial sandbox (~5 ms); callers cache the result per process (see runtime.ts).
+ * trial sandbox (~5 ms, a second only on a bwrap without --disable-userns); callers cache
+ * the result per process (see runtime.ts).
  */
 export function probeBwrap(env: NodeJS.ProcessEnv = process.env, untrustedDirs: readonly string[] = [], trustedPaths: readonly string[] = TRUSTED_BWRAP_PATHS): BwrapProbe {
   const facts = readUsernsFacts();
@@ -96,8 +101,6 @@ export function probeBwrap(env: NodeJS.ProcessEnv = process.env, untrustedDirs: 
       hint: 'install it: sudo apt-get install -y bubblewrap (Fedora: sudo dnf install bubblewrap; Arch: sudo pacman -S bubblewrap)',
     });
   }
-  const versionRun = run(bwrapPath, ['--version']);
-  const version = versionRun.stdout.trim().replace(/^bubblewrap\s*/, '') || 'unknown';
   let trial = run(bwrapPath, trialArgs(true, facts.euid));
   let supportsDisableUserns = true;
   if (trial.code !== 0 && /unknown option.*disable-userns/i.test(trial.stderr)) {
@@ -105,5 +108,5 @@ export function probeBwrap(env: NodeJS.ProcessEnv = process.env, untrustedDirs: 
     trial = run(bwrapPath, trialArgs(false, facts.euid));
   }
   if (trial.code !== 0) throw diagnoseBwrapFailure(trial.stderr, facts);
-  return { bwrapPath, version, supportsDisableUserns, euid: facts.euid };
+  return { bwrapPath, supportsDisableUserns, euid: facts.euid };
 }

@@ -160,7 +160,7 @@ function traversalAncestors(rules: readonly SecretRule[]): string[] {
       }
     }
   }
-  return [...found].sort((x, y) => depth(x) - depth(y) || x.localeCompare(y));
+  return [...found].sort((x, y) => depth(x) - depth(y) || (x < y ? -1 : x > y ? 1 : 0));
 }
 
 export function writeRules(ctx: FsRuleContext, rules: readonly SecretRule[]): string[] {
@@ -210,7 +210,7 @@ export function protectRules(ctx: FsRuleContext): string[] {
   for (const s of policy.denyRead) if (s.kind !== 'missing') for (const a of ancestorsWithin(s.path, areas)) unlinkOnly.add(a);
   for (const a of createAndUnlink) unlinkOnly.delete(a);
 
-  const pinFilters = (set: Set<string>) => [...set].sort((x, y) => depth(x) - depth(y) || x.localeCompare(y)).map((p) => literal(params.name('PIN', p)));
+  const pinFilters = (set: Set<string>) => [...set].sort((x, y) => depth(x) - depth(y) || (x < y ? -1 : x > y ? 1 : 0)).map((p) => literal(params.name('PIN', p)));
   if (createAndUnlink.size > 0 || unlinkOnly.size > 0) out.push(comment('Pins: ancestors that must keep their names (the rename bypass).'));
   if (createAndUnlink.size > 0) out.push(rule('deny', ['file-write-create', 'file-write-unlink'], pinFilters(createAndUnlink), ctx.message('pin')));
   if (unlinkOnly.size > 0) out.push(rule('deny', ['file-write-unlink'], pinFilters(unlinkOnly), ctx.message('pin')));

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { isCordonError } from '../../errors.js';
-import { readUsernsFacts } from '../../backends/linux/probe.js';
+import { bwrapVersion, readUsernsFacts } from '../../backends/linux/probe.js';
 import { SandboxRuntime } from '../../runtime.js';
 import { sandboxedSpawn } from '../../spawn.js';
 
@@ -26,7 +26,7 @@ export async function doctorCommand(out: (text: string) => void): Promise<number
   });
   try {
     const host = runtime.linuxHost(process.env);
-    checks.push({ name: 'bubblewrap', ok: true, detail: `${host.bwrapPath} ${host.bwrapVersion}, trial sandbox ok${host.supportsDisableUserns ? ', --disable-userns supported' : ', no --disable-userns (seccomp rule alone blocks nested user namespaces)'}` });
+    checks.push({ name: 'bubblewrap', ok: true, detail: `${host.bwrapPath} ${bwrapVersion(host.bwrapPath)}, trial sandbox ok${host.supportsDisableUserns ? ', --disable-userns supported' : ', no --disable-userns (seccomp rule alone blocks nested user namespaces)'}` });
     checks.push({ name: 'seccomp filter', ok: host.seccompFilter.length > 0 && host.seccompFilter.length % 8 === 0, detail: `${host.seccompFilter.length / 8} BPF instructions compiled by the native addon` });
   } catch (error) {
     checks.push(failure('bubblewrap + seccomp', error));
