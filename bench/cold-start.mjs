@@ -10,7 +10,7 @@ import { spawnAndWait } from './spawn-wait.mjs';
 import { summarize } from './stats.mjs';
 
 const here = (rel) => fileURLToPath(new URL(rel, import.meta.url));
-const CORDON_CLI = here('../dist/cli/main.js');
+const CORDON_CLI = here('../dist/cli.mjs');
 
 function runChild(script, workspace) {
   const start = performance.now();

@@ -5,7 +5,7 @@
  */
 const workspace = process.argv[2];
 const t0 = performance.now();
-const { createRuntime, sandboxedSpawn } = await import('../dist/index.js');
+const { createRuntime, sandboxedSpawn } = await import('../dist/cordon.mjs');
 const t1 = performance.now();
 const runtime = createRuntime();
 runtime.linuxHost(process.env);

@@ -5,7 +5,7 @@
  * bwrap, helpers and socat relays for the peer).
  */
 import { spawn } from 'node:child_process';
-import { sandboxedSpawn } from '../dist/index.js';
+import { sandboxedSpawn } from '../dist/cordon.mjs';
 import { sampleTree } from './proc.mjs';
 
 const REPS = 3;

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as cordon from '../dist/index.js';
+import * as cordon from '../dist/cordon.mjs';
 import { makeWorkspace, removeWorkspace } from './workspace.mjs';
 
 const WRITE = 'sleep 1; mkdir -p .vscode; echo pwned > .vscode/tasks.json; echo pwned > .mcp.json; true';
@@ -29,7 +29,7 @@ function pwned(workspace) {
 /** B in this process (mode 'same') or in a fresh node process (mode 'other'). */
 function startB(workspace, mode) {
   if (mode === 'same') return cordon.sandboxedSpawn('sh', ['-c', WRITE], { workspace, reject: false });
-  const index = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+  const index = fileURLToPath(new URL('../dist/cordon.mjs', import.meta.url));
   const script = `const { sandboxedSpawn } = await import(${JSON.stringify(index)}); await sandboxedSpawn('sh', ['-c', ${JSON.stringify(WRITE)}], { workspace: ${JSON.stringify(workspace)}, reject: false }).catch((e) => console.log('  B failed to start: ' + e.message.split('\\n')[0]));`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
   return new Promise((resolve) => child.on('close', resolve));

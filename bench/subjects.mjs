@@ -3,7 +3,7 @@
  * `run` is what a sample measures.
  */
 import { acquirePlaceholders } from '../dist/backends/linux/placeholders.js';
-import { createRuntime, planSandbox, resolvePolicy, sandboxedSpawn } from '../dist/index.js';
+import { createRuntime, planSandbox, resolvePolicy, sandboxedSpawn } from '../dist/cordon.mjs';
 import { spawnAndWait } from './spawn-wait.mjs';
 
 /** 1. The process floor: Node spawning `true` with piped stdio. */

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sandboxedSpawn } from '../dist/index.js';
+import { sandboxedSpawn } from '../dist/cordon.mjs';
 import { descendants } from './proc.mjs';
 import { listTop } from './workspace.mjs';
 

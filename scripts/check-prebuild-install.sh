@@ -32,4 +32,6 @@ bwrap --dev-bind / / --tmpfs /usr/include "${hide[@]}" --chdir "$work/consumer" 
            const host = m.createRuntime().linuxHost(process.env);
            if (!(host.seccompFilter.length > 0 && host.seccompFilter.length % 8 === 0)) throw new Error(\"bad filter\");
            console.log(\"prebuild loaded; filter\", host.seccompFilter.length / 8, \"BPF instructions\");
-         "'
+         " &&
+         mkdir ws && cd ws && ../node_modules/.bin/cordon run -- sh -c "echo bin-ok > out.txt" && grep -q bin-ok out.txt &&
+         echo "installed cordon bin ran a sandboxed command"'

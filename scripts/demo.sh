@@ -24,7 +24,7 @@ echo "SECRET=do-not-leak" > "$demo/workspace/.env"
 echo
 echo "== cordon run (default policy) in $demo/workspace"
 set +e
-(cd "$demo/workspace" && node "$OLDPWD/dist/cli/main.js" run -- sh -c '
+(cd "$demo/workspace" && node "$OLDPWD/dist/cli.mjs" run -- sh -c '
   echo "inside"  > inside.txt && echo "write inside the workspace:  allowed"
   echo "outside" > ../outside.txt 2>/dev/null && echo "write outside: ALLOWED (bad)" || echo "write outside the workspace: denied"
   [ -s .env ] && echo ".env readable: YES (bad)" || echo ".env in the workspace:       unreadable"

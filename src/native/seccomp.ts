@@ -9,8 +9,8 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SandboxUnavailableError } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /** What the filter does with a matching syscall. */
 export type SeccompAction =
@@ -68,7 +68,7 @@ export interface SeccompBinding {
 }
 
 /** Both src/native/seccomp.ts and dist/native/seccomp.js sit two levels below the package root. */
-const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
+const packageRoot = PACKAGE_ROOT;
 
 const fixHint =
   'reinstall cordon (npm install) so the prebuilt addon for linux-x64 is in place, or build it from source: ' +

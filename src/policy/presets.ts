@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { PolicyError } from '../errors.js';
 import { parsePolicy } from './parse.js';
 import type { Policy } from './schema.js';
 
-/** profiles/ sits at the package root; this file is two levels below it in src/ and dist/. */
-const PROFILES_DIR = fileURLToPath(new URL('../../profiles/', import.meta.url));
+const PROFILES_DIR = path.join(PACKAGE_ROOT, 'profiles');
 
 export function listProfiles(): string[] {
   return readdirSync(PROFILES_DIR)
@@ -22,5 +22,5 @@ export function loadProfile(name: string): Policy {
       hint: `choose one of: ${known.join(', ')}`,
     });
   }
-  return parsePolicy(JSON.parse(readFileSync(`${PROFILES_DIR}${name}.json`, 'utf8')));
+  return parsePolicy(JSON.parse(readFileSync(path.join(PROFILES_DIR, `${name}.json`), 'utf8')));
 }

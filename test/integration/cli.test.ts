@@ -5,7 +5,7 @@ import { afterEach, beforeAll, expect, it } from 'vitest';
 import type { Tree } from '../helpers/tree.js';
 import { describeSandbox, scratch } from './harness.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli.mjs', import.meta.url));
 
 let trees: Tree[] = [];
 afterEach(() => {

@@ -87,7 +87,7 @@ describeSandbox('protected paths inside the workspace', () => {
   it('the CLI leaves nothing behind when it exits, even when its command is killed', async () => {
     const t = scratch({ 'ws/': '', 'home/': '' });
     trees.push(t);
-    const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const cli = fileURLToPath(new URL('../../dist/cli.mjs', import.meta.url));
     const result = spawnSync(process.execPath, [cli, 'run', '--timeout', '300', '--', 'sleep', '30'], { cwd: t.path('ws'), env: { ...process.env, HOME: t.path('home') } });
     expect(result.status).not.toBe(0);
     expect(readdirSync(t.path('ws'))).toEqual([]);
