@@ -2,9 +2,9 @@ import { execa, type Options, type ResultPromise } from 'execa';
 import { lstatSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CordonError, PolicyError, SandboxSetupError, SandboxUnavailableError } from './errors.js';
-import { STATUS_FD } from './backends/linux/plan.js';
 import type { LaunchPlan } from './backends/types.js';
 import { failedSubprocess } from './failed-subprocess.js';
+import { openExtraFds, type OpenedFds } from './fd-channels.js';
 import { planSandbox } from './plan.js';
 import { loadProfile } from './policy/presets.js';
 import { resolvePolicy } from './policy/resolve.js';
@@ -116,11 +116,12 @@ function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
 
 function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, leave: () => void): ResultPromise {
   const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, ...rest } = opts;
-  const lease = { release: leave };
   const timeout = minDefined(rest.timeout, policy.limits.timeoutMs);
   const maxBuffer = policy.limits.maxOutputBytes ?? rest.maxBuffer;
+  let fds: OpenedFds | undefined;
   let subprocess: ResultPromise;
   try {
+    fds = openExtraFds(plan.extraFds);
     subprocess = execa(plan.file, plan.args, {
       ...rest,
       ...(timeout === undefined ? {} : { timeout }),
@@ -128,22 +129,18 @@ function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, leave: 
       cwd: plan.cwd,
       env: plan.env,
       extendEnv: false,
-      stdio: [...baseStdio(stdio, stdin, stdout, stderr), ...plan.extraFds.map((fd) => (fd.direction === 'in' ? fd.data : 'pipe'))],
+      stdio: [...baseStdio(stdio, stdin, stdout, stderr), ...fds.stdio],
     } as unknown as Options) as ResultPromise;
   } catch (error) {
-    lease.release();
+    fds?.close();
+    leave();
     return failedSubprocess(error);
   }
+  const channels = fds;
 
-  let status = '';
-  const statusStream = subprocess.stdio[STATUS_FD] as NodeJS.ReadableStream | undefined;
-  statusStream?.setEncoding('utf8');
-  statusStream?.on('data', (chunk: string) => {
-    status += chunk;
-  });
   // bwrap writes "child-pid" before setting up the sandbox, but "exit-code" only when the
   // command itself ran and ended: its absence means setup failed and the command never ran.
-  const commandStarted = () => status.includes('"exit-code"');
+  const commandStarted = () => channels.readStatus().includes('"exit-code"');
 
   const mapped = (subprocess as Promise<unknown>).then(
     (result) => {
@@ -159,7 +156,10 @@ function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, leave: 
       throw mapLaunchError(error, commandStarted());
     },
   );
-  const cleaned = mapped.finally(() => lease.release());
+  const cleaned = mapped.finally(() => {
+    channels.close();
+    leave();
+  });
   for (const method of ['then', 'catch', 'finally'] as const) {
     Object.defineProperty(subprocess, method, { value: cleaned[method].bind(cleaned), configurable: true, writable: true });
   }
