@@ -11,10 +11,11 @@ import { linuxSeccompSpec } from '../dist/backends/linux/seccomp-rules.js';
 import { createRuntime, loadProfile, parsePolicy, planSandbox, resolvePolicy, sandboxedSpawn } from '../dist/index.js';
 import { compileSeccompFilter } from '../dist/native/seccomp.js';
 import { filterEnv } from '../dist/policy/env.js';
+import { openExtraFds } from '../dist/fd-channels.js';
 import { summarize, loopMicros } from './stats.mjs';
 import { makeWorkspace, removeWorkspace } from './workspace.mjs';
 
-const PHASES = ['resolvePolicy', 'linuxHost (cached)', 'planSandbox', 'placeholders in', 'execa() call', 'wait for exit', 'placeholders out'];
+const PHASES = ['resolvePolicy', 'linuxHost (cached)', 'planSandbox', 'placeholders in', 'fds + execa() call', 'wait for exit', 'status + placeholders out'];
 
 /**
  * What launch() does with placeholders: newer builds hold them per runtime
@@ -37,15 +38,19 @@ async function onePhasedRun(runtime, workspace) {
   t.push(performance.now());
   const leave = enterPlaceholders(runtime, policy, plan);
   t.push(performance.now());
+  // As src/spawn.ts does it: the extra fds are unlinked tmpfs files, not pipes.
+  const fds = openExtraFds(plan.extraFds);
   const subprocess = execa(plan.file, plan.args, {
     cwd: plan.cwd,
     env: plan.env,
     extendEnv: false,
-    stdio: ['pipe', 'pipe', 'pipe', ...plan.extraFds.map((fd) => (fd.direction === 'in' ? fd.data : 'pipe'))],
+    stdio: ['pipe', 'pipe', 'pipe', ...fds.stdio],
   });
   t.push(performance.now());
   await subprocess;
   t.push(performance.now());
+  fds.readStatus();
+  fds.close();
   leave();
   t.push(performance.now());
   return t.slice(1).map((end, i) => end - t[i]);
