@@ -17,18 +17,20 @@ npm run -s build
 
 demo=$(mktemp -d "${HOME}/.cordon-demo-XXXXXX")
 trap 'rm -rf "$demo"' EXIT
-mkdir -p "$demo/workspace"
+mkdir -p "$demo/workspace" "$demo/home/.ssh"
 echo "the host's own file" > "$demo/outside.txt"
 echo "SECRET=do-not-leak" > "$demo/workspace/.env"
+echo "PRIVATE KEY" > "$demo/home/.ssh/id_rsa"
 
 echo
 echo "== cordon run (default policy) in $demo/workspace"
 set +e
-(cd "$demo/workspace" && node "$OLDPWD/dist/cli.mjs" run -- sh -c '
-  echo "inside"  > inside.txt && echo "write inside the workspace:  allowed"
-  echo "outside" > ../outside.txt 2>/dev/null && echo "write outside: ALLOWED (bad)" || echo "write outside the workspace: denied"
-  [ -s .env ] && echo ".env readable: YES (bad)" || echo ".env in the workspace:       unreadable"
-  cat ~/.ssh/id_rsa >/dev/null 2>&1 && echo "~/.ssh readable: YES (bad)" || echo "~/.ssh:                      unreadable"
+# A demo home with a fake key stands in for yours, so "unreadable" is shown, not assumed.
+(cd "$demo/workspace" && HOME="$demo/home" node "$OLDPWD/dist/cli.mjs" run -- sh -c '
+  echo "inside"  > inside.txt && echo "write inside the workspace:   allowed"
+  { echo "outside" > ../outside.txt; } 2>/dev/null && echo "write outside: ALLOWED (bad)" || echo "write outside the workspace:  denied"
+  [ -s .env ] && echo ".env readable: YES (bad)" || echo ".env in the workspace:        unreadable"
+  grep -q KEY ~/.ssh/id_rsa 2>/dev/null && echo "~/.ssh/id_rsa readable: YES (bad)" || echo "~/.ssh/id_rsa (exists):       unreadable"
   exit 0')
 status=$?
 set -e
