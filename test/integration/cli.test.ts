@@ -58,6 +58,13 @@ describeSandbox('cordon CLI', () => {
     expect(usage.stderr).toMatch(/unknown option --bogus/);
   });
 
+  it('run: a command that does not exist exits 127, as in a shell', async () => {
+    const t = tree({ 'ws/': '' });
+    const r = await cordon(['run', '--', 'cordon-no-such-command-7f3a'], t.path('ws'));
+    expect(r.code).toBe(127);
+    expect(r.stderr).toMatch(/cordon-no-such-command-7f3a: command not found/);
+  });
+
   it('run: --allow-write and --profile are honoured', async () => {
     const t = tree({ 'ws/': '', 'cache/': '' });
     const r = await cordon(['run', '--allow-write', t.path('cache'), '--', 'sh', '-c', `echo c > ${t.path('cache/c')}`], t.path('ws'));

@@ -1,6 +1,23 @@
+import { accessSync, constants as fs } from 'node:fs';
 import { constants } from 'node:os';
+import which from 'which';
+import { SandboxSetupError } from '../../errors.js';
 import { sandboxedSpawn } from '../../spawn.js';
 import { parseArgs, policyFromFlags, UsageError } from '../args.js';
+
+const COMMAND_NOT_FOUND = 127;
+
+function isFindable(file: string): boolean {
+  if (file.includes('/')) {
+    try {
+      accessSync(file, fs.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return which.sync(file, { nothrow: true }) !== null;
+}
 
 /** `cordon run [flags] -- CMD [ARGS...]`: exit status is the command's (128+N if killed by signal N). */
 export async function runCommand(argv: readonly string[]): Promise<number> {
@@ -21,6 +38,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     const result = await subprocess;
     if (result.signal) return 128 + (constants.signals[result.signal] ?? 0);
     return result.exitCode ?? 1;
+  } catch (error) {
+    // bwrap reports a missing command as a setup failure (execvp happens inside it). With the
+    // terminal's stderr we cannot read that message, so ask PATH: a command that is nowhere
+    // to be found exits 127, as a shell would, rather than 125 (cordon failed).
+    if (error instanceof SandboxSetupError && !isFindable(file)) {
+      process.stderr.write(`cordon: ${file}: command not found\n`);
+      return COMMAND_NOT_FOUND;
+    }
+    throw error;
   } finally {
     for (const [s, h] of handlers) process.off(s, h);
   }
