@@ -45,9 +45,12 @@ export function resolvePolicy(input: PolicyInput | Policy | undefined, options: 
   const allowRead = resolveRules(policy.read.allow, home, 'read.allow');
   const exceptionGlobs: GlobRule[] = [];
   const denyRead = removeAllowed(resolveDenyRead(policy, home, workspace, writableRoots, exceptionGlobs, options.scanCache), allowRead.paths);
-  const protect = dedupeProtect(writableRoots.flatMap((root) => protectedPathsForRoot(root, home, policy.write.protect))).filter((rule) =>
-    writableRoots.some((root) => isInside(rule.path, root) && rule.path !== root),
-  );
+  // In the workspace a missing protected path is made uncreatable too (a placeholder); in extra
+  // writable roots (caches, a sibling checkout, a worktree's .git/objects) only what exists is
+  // protected: placeholders such as .vscode or .git inside ~/.cache or .git/refs would be litter.
+  const protect = dedupeProtect(
+    writableRoots.flatMap((root) => protectedPathsForRoot(root, home, policy.write.protect).filter((rule) => root === workspace || rule.kind !== 'missing')),
+  ).filter((rule) => writableRoots.some((root) => isInside(rule.path, root) && rule.path !== root));
 
   return {
     workspace,

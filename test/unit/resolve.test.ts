@@ -158,11 +158,12 @@ describe('resolvePolicy: protected paths', () => {
     expect(inHome.protect.map((p) => p.path)).toContain(t.path('home/.bashrc'));
   });
 
-  it('adds caller-named protected paths in every writable root', () => {
-    const t = tree({ 'ws/Makefile': 'all:', 'extra/': '' });
+  it('adds caller-named protected paths; extra roots protect what exists but get no placeholders', () => {
+    const t = tree({ 'ws/Makefile': 'all:', 'extra/': '', 'extra/.vscode/': '' });
     const r = resolvePolicy({ write: { allow: [t.path('extra')], protect: ['Makefile'] } }, { workspace: t.path('ws'), home: t.path('home') });
     expect(r.protect).toContainEqual(expect.objectContaining({ path: t.path('ws/Makefile'), kind: 'file' }));
-    expect(r.protect).toContainEqual(expect.objectContaining({ path: t.path('extra/Makefile'), kind: 'missing', placeholderKind: 'file' }));
+    expect(r.protect.map((p) => p.path)).not.toContain(t.path('extra/Makefile'));
+    expect(r.protect).toContainEqual(expect.objectContaining({ path: t.path('extra/.vscode'), kind: 'dir' }));
   });
 });
 
