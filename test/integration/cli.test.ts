@@ -1,22 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, expect, it } from 'vitest';
-import type { Tree } from '../helpers/tree.js';
-import { describeSandbox, scratch } from './harness.js';
+import { beforeAll, expect, it } from 'vitest';
+import { describeSandbox, scratchTrees } from './harness.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.mjs', import.meta.url));
 
-let trees: Tree[] = [];
-afterEach(() => {
-  for (const t of trees) t.cleanup();
-  trees = [];
-});
-function tree(spec: Record<string, string>) {
-  const t = scratch(spec);
-  trees.push(t);
-  return t;
-}
+const tree = scratchTrees();
 
 function cordon(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

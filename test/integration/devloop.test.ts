@@ -1,18 +1,8 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { afterEach, expect, it } from 'vitest';
-import type { Tree } from '../helpers/tree.js';
-import { describeSandbox, hasTool, scratch, sh } from './harness.js';
+import { expect, it } from 'vitest';
+import { describeSandbox, hasTool, scratchTrees, sh } from './harness.js';
 
-let trees: Tree[] = [];
-afterEach(() => {
-  for (const t of trees) t.cleanup();
-  trees = [];
-});
-function tree(spec: Record<string, string>) {
-  const t = scratch(spec);
-  trees.push(t);
-  return t;
-}
+const tree = scratchTrees();
 const GIT_ENV = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
 
 describeSandbox('ordinary dev work just works inside', () => {

@@ -3,20 +3,11 @@ import { createServer as createNetServer, type Server } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { Tree } from '../helpers/tree.js';
-import { describeSandbox, hasTool, run, scratch, sh } from './harness.js';
+import { describeSandbox, hasTool, run, scratch, scratchTrees, sh } from './harness.js';
 
-let trees: Tree[] = [];
-afterEach(() => {
-  for (const t of trees) t.cleanup();
-  trees = [];
-});
-function tree(spec: Record<string, string>) {
-  const t = scratch(spec);
-  trees.push(t);
-  return t;
-}
+const tree = scratchTrees();
 
 /**
  * The nested-userns escape from FIELD-NOTES: inside the sandbox, make a user+mount namespace,

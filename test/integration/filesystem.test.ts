@@ -1,20 +1,10 @@
 import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { makeTree, type Tree } from '../helpers/tree.js';
-import { describeSandbox, scratch, sh } from './harness.js';
+import { expect, it } from 'vitest';
+import { describeSandbox, scratchTrees, sh } from './harness.js';
 
-let trees: Tree[] = [];
-afterEach(() => {
-  for (const t of trees) t.cleanup();
-  trees = [];
-});
-function tree(spec: Record<string, string>, base?: string) {
-  const t = base === undefined ? scratch(spec) : makeTree(spec, base);
-  trees.push(t);
-  return t;
-}
+const tree = scratchTrees();
 
 describeSandbox('writes: only the workspace, a private tmp and extra roots', () => {
   it('a write inside the workspace lands on the host', async () => {

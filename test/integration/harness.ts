@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { describe } from 'vitest';
+import { afterEach, describe } from 'vitest';
 import { sandboxedSpawn, type SandboxedSpawnOptions } from '../../src/spawn.js';
 import { findBwrap } from '../../src/backends/linux/probe.js';
 import { makeTree, type Tree } from '../helpers/tree.js';
@@ -23,6 +23,19 @@ export const describeSandbox: ReturnType<typeof describe.skipIf> = describe.skip
  */
 export function scratch(spec: Record<string, string> = {}, base = process.env.CORDON_TEST_BASE ?? os.homedir()): Tree {
   return makeTree(spec, base);
+}
+
+/** A `tree(spec, base?)` maker for one test file; every tree it made is removed after each test. */
+export function scratchTrees(): (spec?: Record<string, string>, base?: string) => Tree {
+  const trees: Tree[] = [];
+  afterEach(() => {
+    for (const t of trees.splice(0)) t.cleanup();
+  });
+  return (spec = {}, base) => {
+    const t = base === undefined ? scratch(spec) : makeTree(spec, base);
+    trees.push(t);
+    return t;
+  };
 }
 
 export interface RunResult {

@@ -1,22 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { isCordonError, SandboxSetupError } from '../../src/errors.js';
 import { SandboxRuntime } from '../../src/runtime.js';
 import { sandboxedSpawn } from '../../src/spawn.js';
-import type { Tree } from '../helpers/tree.js';
-import { describeSandbox, scratch, sh } from './harness.js';
+import { describeSandbox, scratchTrees, sh } from './harness.js';
 
-let trees: Tree[] = [];
-afterEach(() => {
-  for (const t of trees) t.cleanup();
-  trees = [];
-});
-function tree(spec: Record<string, string> = { 'ws/': '' }) {
-  const t = scratch(spec);
-  trees.push(t);
-  return t;
-}
+const makeScratch = scratchTrees();
+const tree = (spec: Record<string, string> = { 'ws/': '' }) => makeScratch(spec);
 
 /** Host processes whose command line contains `marker` (the sandbox's pid namespace is invisible, its processes are not). */
 function hostProcesses(marker: string): string[] {

@@ -1,18 +1,8 @@
 import { symlinkSync } from 'node:fs';
-import { afterEach, expect, it } from 'vitest';
-import type { Tree } from '../helpers/tree.js';
-import { describeSandbox, run, scratch, sh } from './harness.js';
+import { expect, it } from 'vitest';
+import { describeSandbox, run, scratchTrees, sh } from './harness.js';
 
-let trees: Tree[] = [];
-afterEach(() => {
-  for (const t of trees) t.cleanup();
-  trees = [];
-});
-function tree(spec: Record<string, string>) {
-  const t = scratch(spec);
-  trees.push(t);
-  return t;
-}
+const tree = scratchTrees();
 
 const SECRET = 'TOPSECRET-7f3a';
 
