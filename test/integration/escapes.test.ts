@@ -152,6 +152,18 @@ describeSandbox('known escapes stay closed', () => {
     expect(r.stdout.trim()).toBe('PING');
   });
 
+  it('the command has no capabilities, even when cordon runs as root', async () => {
+    const t = tree({ 'ws/': '' });
+    const r = await sh('grep -E "^Cap(Eff|Prm|Bnd):" /proc/self/status', { workspace: t.path('ws') });
+    expect(r.stdout.trim().split('\n')).toEqual(['CapPrm:\t0000000000000000', 'CapEff:\t0000000000000000', 'CapBnd:\t0000000000000000']);
+  });
+
+  it('host processes are invisible: the command sees its own pid namespace only', async () => {
+    const t = tree({ 'ws/': '' });
+    const r = await sh('ls /proc | grep -cE "^[0-9]+$"', { workspace: t.path('ws') });
+    expect(Number(r.stdout.trim())).toBeLessThan(6); // bwrap's init, sh, ls, grep
+  });
+
   it('ptrace of another process is denied', async () => {
     const t = tree({ 'ws/': '' });
     const r = await run('python3', ['-c', 'import ctypes,os\nlibc=ctypes.CDLL(None,use_errno=True)\npid=os.fork()\nif pid==0:\n  import time; time.sleep(2); os._exit(0)\nr=libc.ptrace(16,pid,0,0)\nprint(r, ctypes.get_errno())\nos.kill(pid,9)'], { workspace: t.path('ws') });
