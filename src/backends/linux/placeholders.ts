@@ -38,9 +38,28 @@ interface Owned {
   id: string;
 }
 
+function registryBase(): string {
+  return path.join(os.tmpdir(), `cordon-${process.getuid?.() ?? 'user'}`);
+}
+
 function registryDir(root: string): string {
-  const uid = process.getuid?.() ?? 'user';
-  return path.join(os.tmpdir(), `cordon-${uid}`, 'placeholders', createHash('sha256').update(root).digest('hex').slice(0, 32));
+  return path.join(registryBase(), 'placeholders', createHash('sha256').update(root).digest('hex').slice(0, 32));
+}
+
+/**
+ * The registry decides what gets deleted, so it must be ours alone: in a shared /tmp another
+ * user could pre-create `cordon-<uid>` (or a symlink by that name) and feed us entries.
+ */
+function ensurePrivateBase(): void {
+  const base = registryBase();
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  const st = lstatSync(base);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
+    throw new SandboxSetupError(`the placeholder registry ${base} is not a private directory of this user`, '', {
+      hint: `remove ${base} (it should be a directory owned by you with mode 0700)`,
+    });
+  }
 }
 
 function sleep(ms: number): void {
@@ -121,6 +140,7 @@ function acquireRoot(root: string, placeholders: Placeholder[]): () => void {
   const dir = registryDir(root);
   const users = path.join(dir, 'users');
   const me = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  ensurePrivateBase();
   mkdirSync(users, { recursive: true, mode: 0o700 });
   withLock(dir, () => {
     writeFileSync(path.join(users, me), '');
