@@ -74,3 +74,41 @@ export function isInside(child: string, parent: string): boolean {
 export function depth(p: string): number {
   return p === '/' ? 0 : p.split('/').length - 1;
 }
+
+/**
+ * kindOf and realpathLoose with memory, for one resolution: the default policy names ~40
+ * paths, most of them missing under the same few parents (~/.config, ~/Library), and each
+ * lookup would otherwise stat and realpath those parents again. Lives only as long as one
+ * resolvePolicy call, so nothing it remembers can go stale between commands.
+ */
+export class FsView {
+  readonly #kinds = new Map<string, PathKind>();
+  readonly #reals = new Map<string, string>();
+
+  kind(p: string): PathKind {
+    let kind = this.#kinds.get(p);
+    if (kind === undefined) {
+      kind = kindOf(p);
+      this.#kinds.set(p, kind);
+    }
+    return kind;
+  }
+
+  realpath(p: string): string {
+    const abs = path.resolve(p);
+    const missing: string[] = [];
+    let cur = abs;
+    while (this.kind(cur) === 'missing') {
+      const parent = path.dirname(cur);
+      if (parent === cur) return abs;
+      missing.push(path.basename(cur));
+      cur = parent;
+    }
+    let real = this.#reals.get(cur);
+    if (real === undefined) {
+      real = realpathLoose(cur);
+      this.#reals.set(cur, real);
+    }
+    return missing.length ? path.join(real, ...missing.reverse()) : real;
+  }
+}

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { PROTECTED_IN_HOME, PROTECTED_IN_ROOT, type ProtectedName } from './defaults.js';
-import { kindOf, realpathLoose } from './paths.js';
+import { FsView } from './paths.js';
 import type { ProtectRule } from './resolved.js';
 
 /**
@@ -13,26 +13,26 @@ import type { ProtectRule } from './resolved.js';
  * - a middle segment is a file (a worktree's `.git` file): protect that file, so the
  *   gitdir it points to cannot be redirected.
  */
-export function protectedPathsForRoot(root: string, home: string, extra: readonly string[]): ProtectRule[] {
+export function protectedPathsForRoot(root: string, home: string, extra: readonly string[], fsv: FsView = new FsView()): ProtectRule[] {
   const names: ProtectedName[] = [...PROTECTED_IN_ROOT];
   if (root === home) names.push(...PROTECTED_IN_HOME);
   for (const rel of extra) names.push({ path: rel, kind: 'file' });
   const rules: ProtectRule[] = [];
-  for (const name of names) rules.push(protectOne(root, name));
+  for (const name of names) rules.push(protectOne(root, name, fsv));
   return rules;
 }
 
-function protectOne(root: string, name: ProtectedName): ProtectRule {
+function protectOne(root: string, name: ProtectedName, fsv: FsView): ProtectRule {
   const segments = name.path.split('/').filter(Boolean);
   const pins: string[] = [];
   let cur = root;
   for (let i = 0; i < segments.length; i += 1) {
     const last = i === segments.length - 1;
-    const next = realpathLoose(path.join(cur, segments[i]!));
-    const kind = kindOf(next);
+    const next = fsv.realpath(path.join(cur, segments[i]!));
+    const kind = fsv.kind(next);
     // A `.git` directory with no HEAD is no repository (e.g. another sandbox's placeholder):
     // protect it whole, as if it were missing, rather than planting hooks/config inside it.
-    const notARepo = !last && segments[i] === '.git' && kind === 'dir' && kindOf(path.join(next, 'HEAD')) === 'missing';
+    const notARepo = !last && segments[i] === '.git' && kind === 'dir' && fsv.kind(path.join(next, 'HEAD')) === 'missing';
     if (last || kind === 'missing' || kind === 'file' || notARepo) {
       return {
         path: next,
