@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { isCordonError, SandboxSetupError } from '../../src/errors.js';
@@ -9,30 +10,58 @@ import { describeSandbox, scratchTrees, sh } from './harness.js';
 const makeScratch = scratchTrees();
 const tree = (spec: Record<string, string> = { 'ws/': '' }) => makeScratch(spec);
 
-/** Host processes whose command line contains `marker` (the sandbox's pid namespace is invisible, its processes are not). */
+/** Host processes named `marker...` (the sandbox's pid namespace hides the host from it, not it from the host). */
 function hostProcesses(marker: string): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return out.split('\n').filter((line) => line.includes(marker) && !line.includes('ps -eo'));
+  // Only processes renamed to the marker (`exec -a`), not the node or bwrap whose argv merely
+  // mention it: those exist before the sandbox is even set up.
+  const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.startsWith(marker));
 }
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `count` host processes carry `marker`, so a later "all gone" is not vacuous. */
+async function waitForHost(marker: string, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (hostProcesses(marker).length < count) {
+    if (Date.now() > deadline) throw new Error(`never saw ${count} processes marked ${marker}: ${hostProcesses(marker).join(' | ')}`);
+    await settle(50);
+  }
+}
+
 describeSandbox('lifecycle: nothing outlives the sandbox', () => {
-  it('background processes die when the command exits', async () => {
+  it('background processes, even setsid ones, die when the command exits', async () => {
     const t = tree();
     const marker = `cordon-bg-${process.pid}-${Date.now()}`;
-    const r = await sh(`(exec -a ${marker} sleep 300) & (setsid sh -c 'exec -a ${marker}-2 sleep 300' &) ; echo started`, { workspace: t.path('ws') });
-    expect(r.stdout.trim()).toBe('started');
+    const p = sandboxedSpawn('bash', ['-c', `(exec -a ${marker} sleep 300) & (setsid bash -c 'exec -a ${marker}-2 sleep 300' &); sleep 1; echo started`], { workspace: t.path('ws') });
+    await waitForHost(marker, 2); // they really ran ...
+    const r = await p;
+    expect(r.stdout).toBe('started');
     await settle(200);
-    expect(hostProcesses(marker)).toEqual([]);
+    expect(hostProcesses(marker)).toEqual([]); // ... and are gone with the command
   });
 
   it('a timeout kills the whole sandbox, children included', async () => {
     const t = tree();
     const marker = `cordon-to-${process.pid}-${Date.now()}`;
-    const r = await sandboxedSpawn('sh', ['-c', `(exec -a ${marker} sleep 300) & sleep 300`], { workspace: t.path('ws'), timeout: 300, reject: false });
+    const p = sandboxedSpawn('bash', ['-c', `(exec -a ${marker} sleep 300) & exec -a ${marker}-fg sleep 300`], { workspace: t.path('ws'), timeout: 1500, reject: false });
+    await waitForHost(marker, 2);
+    const r = await p;
     expect(r.timedOut).toBe(true);
     await settle(200);
+    expect(hostProcesses(marker)).toEqual([]);
+  });
+
+  it('a SIGKILLed parent process takes the whole sandbox with it', async () => {
+    const t = tree();
+    const marker = `cordon-pk-${process.pid}-${Date.now()}`;
+    const index = fileURLToPath(new URL('../../dist/cordon.mjs', import.meta.url));
+    const command = JSON.stringify(['-c', `(exec -a ${marker} sleep 300) & exec -a ${marker}-fg sleep 300`]);
+    const script = `const { sandboxedSpawn } = await import(${JSON.stringify(index)}); sandboxedSpawn('bash', ${command}, { workspace: ${JSON.stringify(t.path('ws'))} }).catch(() => {}); setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    await waitForHost(marker, 2);
+    parent.kill('SIGKILL');
+    await settle(300);
     expect(hostProcesses(marker)).toEqual([]);
   });
 
@@ -40,8 +69,9 @@ describeSandbox('lifecycle: nothing outlives the sandbox', () => {
     const t = tree();
     const marker = `cordon-ab-${process.pid}-${Date.now()}`;
     const controller = new AbortController();
-    const p = sandboxedSpawn('sh', ['-c', `(exec -a ${marker} sleep 300) & sleep 300`], { workspace: t.path('ws'), cancelSignal: controller.signal, reject: false });
-    setTimeout(() => controller.abort(), 200);
+    const p = sandboxedSpawn('bash', ['-c', `(exec -a ${marker} sleep 300) & exec -a ${marker}-fg sleep 300`], { workspace: t.path('ws'), cancelSignal: controller.signal, reject: false });
+    await waitForHost(marker, 2);
+    controller.abort();
     const r = await p;
     expect(r.isCanceled).toBe(true);
     await settle(200);
