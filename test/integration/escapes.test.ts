@@ -71,8 +71,11 @@ describeSandbox('known escapes stay closed', () => {
 
   it('unshare(1) and a nested bwrap both fail inside', async () => {
     const t = tree({ 'ws/': '' });
-    const r = await sh('unshare -Ur true 2>/dev/null && echo unshare-worked; bwrap --ro-bind / / true 2>/dev/null && echo bwrap-worked; echo done', { workspace: t.path('ws') });
+    const r = await sh('unshare -Ur true && echo unshare-worked; bwrap --ro-bind / / true && echo bwrap-worked; echo done', { workspace: t.path('ws') });
     expect(r.stdout.trim()).toBe('done');
+    // Both tools ran and were refused (not merely missing).
+    expect(r.stderr).toMatch(/unshare failed: (Operation not permitted|No space left on device)/);
+    expect(r.stderr).toMatch(/bwrap: .*(Operation not permitted|No space left on device|No permissions)/);
   });
 
   it('a host unix socket receives nothing (socket(AF_UNIX) is denied)', async () => {

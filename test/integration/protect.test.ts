@@ -63,14 +63,14 @@ describeSandbox('protected paths inside the workspace', () => {
     trees.push(t);
     const runtime = createRuntime();
     const before = readdirSync(t.path('ws')).sort();
-    const r = await sh('mkdir .vscode 2>/dev/null && echo made-vscode; echo {} > .mcp.json 2>/dev/null && echo made-mcp; echo x > .envrc 2>/dev/null && echo made-envrc; git init -q . 2>/dev/null && echo made-git; mkdir -p .claude/x 2>/dev/null && echo made-claude; true', {
+    const r = await sh('mkdir ordinary && echo control-ok; mkdir .vscode 2>/dev/null && echo made-vscode; echo {} > .mcp.json 2>/dev/null && echo made-mcp; echo x > .envrc 2>/dev/null && echo made-envrc; git init -q . 2>/dev/null && echo made-git; mkdir -p .claude/x 2>/dev/null && echo made-claude; true', {
       workspace: t.path('ws'),
       env: { HOME: t.path('home') },
       runtime,
     });
-    expect(r.stdout.trim()).toBe('');
+    expect(r.stdout.trim()).toBe('control-ok'); // the workspace is writable; only the protected names are not
     closeRuntime(runtime);
-    expect(readdirSync(t.path('ws')).sort()).toEqual(before);
+    expect(readdirSync(t.path('ws')).sort()).toEqual([...before, 'ordinary'].sort());
   });
 
   it('placeholders go away by themselves once the root has been idle, even after a timeout kill', async () => {

@@ -16,20 +16,23 @@ describeSandbox('secrets: never readable, by any path', () => {
   });
 
   it('a symlink in the workspace pointing at a secret reads nothing', async () => {
-    const t = tree({ 'home/.ssh/id_rsa': SECRET, 'ws/': '' });
+    const t = tree({ 'home/.ssh/id_rsa': SECRET, 'home/notes.txt': 'PUBLIC-NOTE', 'ws/': '' });
     symlinkSync(t.path('home/.ssh/id_rsa'), t.path('ws/key'));
     symlinkSync(t.path('home/.ssh'), t.path('ws/sshdir'));
-    const r = await sh('cat key sshdir/id_rsa 2>&1; true', { workspace: t.path('ws'), env: { HOME: t.path('home') } });
+    symlinkSync(t.path('home/notes.txt'), t.path('ws/notes'));
+    const r = await sh('cat notes key sshdir/id_rsa 2>&1; true', { workspace: t.path('ws'), env: { HOME: t.path('home') } });
+    expect(r.stdout).toContain('PUBLIC-NOTE'); // control: symlinks out of the workspace do work
     expect(r.stdout).not.toContain(SECRET);
   });
 
   it('other paths to the same file read nothing: /proc/self/root, a hard link, a new symlink, a copy', async () => {
-    const t = tree({ 'home/.aws/credentials': SECRET, 'ws/': '' });
+    const t = tree({ 'home/.aws/credentials': SECRET, 'home/notes.txt': 'PUBLIC-NOTE', 'ws/': '' });
     const cred = t.path('home/.aws/credentials');
-    const r = await sh(`cat /proc/self/root${cred} 2>&1; ln ${cred} hard 2>&1; cat hard 2>&1; ln -s ${cred} soft; cat soft 2>&1; cp ${cred} copy 2>&1; cat copy 2>&1; true`, {
+    const r = await sh(`cat /proc/self/root${t.path('home/notes.txt')}; cat /proc/self/root${cred} 2>&1; ln ${cred} hard 2>&1; cat hard 2>&1; ln -s ${cred} soft; cat soft 2>&1; cp ${cred} copy 2>&1; cat copy 2>&1; true`, {
       workspace: t.path('ws'),
       env: { HOME: t.path('home') },
     });
+    expect(r.stdout).toContain('PUBLIC-NOTE'); // control: /proc/self/root reaches ordinary files
     expect(r.stdout).not.toContain(SECRET);
   });
 
