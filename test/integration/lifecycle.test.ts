@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
@@ -155,5 +155,18 @@ describeSandbox('lifecycle: nothing outlives the sandbox', () => {
     const r = await p;
     expect(r.stdout).toBe('got hello');
     expect(chunks.join('')).toBe('got hello\n');
+  });
+});
+
+describeSandbox('no user namespaces available', () => {
+  it('fails closed with a typed error and exit 125, and the command never runs', async () => {
+    const t = tree();
+    const cli = fileURLToPath(new URL('../../dist/cli.mjs', import.meta.url));
+    // An outer bwrap that forbids nested user namespaces stands in for a kernel or container without them.
+    const r = spawnSync('bwrap', ['--unshare-user', '--disable-userns', '--dev-bind', '/', '/', '--chdir', t.path('ws'), '--', process.execPath, cli, 'run', '--', 'sh', '-c', 'echo RAN > ran.txt'], { encoding: 'utf8' });
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/ERR_CORDON_USERNS_(BLOCKED|DISABLED)/);
+    expect(r.stderr).toMatch(/hint: /);
+    expect(() => readFileSync(t.path('ws/ran.txt'))).toThrow();
   });
 });

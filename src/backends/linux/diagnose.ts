@@ -34,8 +34,8 @@ export function diagnoseBwrapFailure(stderr: string, facts: UsernsFacts): Sandbo
     });
   }
   if (usernsFailure || /RTM_NEWADDR|loopback|operation not permitted/i.test(text)) {
-    return new SandboxUnavailableError('ERR_CORDON_USERNS_BLOCKED', 'creating namespaces is blocked here, typically by a container runtime\'s seccomp profile or missing privileges', reasons, {
-      hint: 'run the container with --security-opt seccomp=unconfined (or a profile that allows unshare/clone with CLONE_NEWUSER), or run cordon on the host',
+    return new SandboxUnavailableError('ERR_CORDON_USERNS_BLOCKED', 'creating namespaces is blocked here: by a container runtime\'s seccomp profile, missing privileges, or an outer sandbox that forbids nested user namespaces', reasons, {
+      hint: 'in Docker run with --security-opt seccomp=unconfined (or a profile that allows unshare/clone with CLONE_NEWUSER); inside another sandbox (bwrap --disable-userns, cordon itself) run cordon outside it instead',
     });
   }
   return new SandboxSetupError(`bwrap could not set up the sandbox: ${text || 'no message'}`, stderr, {
