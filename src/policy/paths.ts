@@ -1,4 +1,4 @@
-import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** `~` and `~/x` become absolute under `home`; anything else is returned untouched. */
@@ -52,15 +52,6 @@ export function kindOf(p: string): PathKind {
     return st.isDirectory() ? 'dir' : 'file';
   } catch {
     return 'missing';
-  }
-}
-
-/** True when `p` itself is a symlink. */
-export function isSymlink(p: string): boolean {
-  try {
-    return lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
   }
 }
 

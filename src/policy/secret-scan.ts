@@ -1,12 +1,15 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { GLOB_ENTRY_BUDGET, SCAN_SKIP_DIRS } from './defaults.js';
+import { GLOB_ENTRY_BUDGET, SCAN_SKIP_DIRS, WORKSPACE_SECRET_EXCEPTIONS } from './defaults.js';
 import { PolicyError } from '../errors.js';
 
-/** `.env` and `.env.*`, except the templates meant to be read. Mirrors WORKSPACE_SECRETS. */
+/** Base names of the templates in WORKSPACE_SECRET_EXCEPTIONS (the part after the last slash). */
+const EXCEPTION_NAMES: readonly string[] = WORKSPACE_SECRET_EXCEPTIONS.map((glob) => glob.slice(glob.lastIndexOf('/') + 1));
+
+/** `.env` and `.env.*`, except the templates meant to be read: the name test behind WORKSPACE_SECRETS. */
 export function isWorkspaceSecretName(name: string): boolean {
   if (name !== '.env' && !name.startsWith('.env.')) return false;
-  return !['.env.example', '.env.sample', '.env.template'].includes(name);
+  return !EXCEPTION_NAMES.includes(name);
 }
 
 interface DirEntry {
