@@ -66,9 +66,46 @@ function socketRules(): SeccompRule[] {
       : [{ syscall: 'socket', action: errno('EAFNOSUPPORT'), args: [int32Is(0, family)], why: `${name}: uncommon socket family, kernel attack surface no build tool needs` }],
   );
   return [
-    deny('socket', 'AF_UNIX: host sockets (docker.sock, ssh-agent, D-Bus) are reachable through the read-anywhere filesystem; socketpair stays allowed', { args: [int32Is(0, AF_UNIX)] }),
+    deny('socket', 'AF_UNIX: host sockets (docker.sock, ssh-agent, D-Bus) are reachable through the read-anywhere filesystem; stream socketpairs stay allowed', { args: [int32Is(0, AF_UNIX)] }),
     ...uncommon,
     { syscall: 'socket', action: errno('EAFNOSUPPORT'), args: [{ index: 0, op: 'ge', value: AF_MAX }], why: 'families newer than this list (or junk in the upper 32 bits): fail closed' },
+    ...socketpairRules(),
+  ];
+}
+
+/**
+ * socketpair(): only AF_UNIX pairs of type SOCK_STREAM (1) or SOCK_SEQPACKET (5), which can never
+ * address anyone but their peer. Measured on Linux 6.18: sendto()/sendmsg() with a path on a
+ * stream pair fails EISCONN, on a seqpacket pair the kernel drops the address and delivers to the
+ * peer (ECONNRESET once it is gone), and connect() on either fails EISCONN/EPROTOTYPE. A datagram
+ * pair, by contrast, sendto()s any datagram socket path on the host (journald, /dev/log,
+ * $NOTIFY_SOCKET), even after its peer is closed, and SOCK_RAW on AF_UNIX silently becomes
+ * SOCK_DGRAM. So the type is allow-listed, not the datagram type deny-listed.
+ *
+ * The kernel reads the type from the low 4 bits (SOCK_TYPE_MASK) and accepts SOCK_NONBLOCK |
+ * SOCK_CLOEXEC OR'ed in above them. "type & 0xf is 1 or 5" is "bit 0 set, bits 1 and 3 clear"
+ * (1 = 0001, 5 = 0101), so three masked rules deny exactly the complement; flag bits and junk in
+ * the upper 32 bits cannot matter because every mask lies below bit 4.
+ *
+ * EPERM, as for socket(AF_UNIX): the kernel supports these types, so answering "not supported"
+ * would mislead whoever debugs the failure; what programs use socketpair for (node/libuv child
+ * stdio and IPC, python multiprocessing and asyncio, libevent, nginx channels, Chromium's
+ * seqpacket IPC) is stream or seqpacket and unaffected.
+ */
+function socketpairRules(): SeccompRule[] {
+  const why = (bits: string) =>
+    `AF_UNIX socketpair of a type other than SOCK_STREAM/SOCK_SEQPACKET (${bits}): a datagram socket that sendto()s host sockets such as journald, /dev/log and sd_notify`;
+  const typeBits = (mask: number, value: number): SeccompArgCheck => ({ index: 1, op: 'masked_eq', mask, value });
+  return [
+    deny('socketpair', why('bit 0 of the type clear: SOCK_DGRAM, SOCK_RDM, ...'), { args: [int32Is(0, AF_UNIX), typeBits(0x1, 0)] }),
+    deny('socketpair', why('bit 1 of the type set: SOCK_RAW, which AF_UNIX turns into SOCK_DGRAM, ...'), { args: [int32Is(0, AF_UNIX), typeBits(0x2, 0x2)] }),
+    deny('socketpair', why('bit 3 of the type set'), { args: [int32Is(0, AF_UNIX), typeBits(0x8, 0x8)] }),
+    {
+      syscall: 'socketpair',
+      action: errno('EOPNOTSUPP'),
+      args: [{ index: 0, op: 'ne', value: AF_UNIX }],
+      why: 'only AF_UNIX has socketpairs; other families would still create a socket of that family first (uncommon-family attack surface). EOPNOTSUPP is what inet/inet6 answer natively',
+    },
   ];
 }
 
