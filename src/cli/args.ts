@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { PolicyError } from '../errors.js';
 import { parsePolicy } from '../policy/parse.js';
@@ -15,6 +15,10 @@ export interface PolicyFlags {
   protect: string[];
   passEnv: string[];
   timeoutMs?: number;
+  /** --allow-home: write.allowHome (a writable root may be or contain a home). */
+  allowHome: boolean;
+  /** --allow-symlinked-roots: write.allowSymlinkedRoots. */
+  allowSymlinkedRoots: boolean;
 }
 
 export interface ParsedArgs {
@@ -33,6 +37,12 @@ const LIST_FLAGS: Record<string, keyof Pick<PolicyFlags, 'allowWrite' | 'denyRea
   '--pass-env': 'passEnv',
 };
 
+/** Opt-ins that weaken a guard: named flags that take no value, so they are never implied. */
+const POLICY_SWITCHES: Record<string, keyof Pick<PolicyFlags, 'allowHome' | 'allowSymlinkedRoots'>> = {
+  '--allow-home': 'allowHome',
+  '--allow-symlinked-roots': 'allowSymlinkedRoots',
+};
+
 export class UsageError extends Error {}
 Object.defineProperty(UsageError.prototype, 'name', { value: 'UsageError' });
 
@@ -42,7 +52,7 @@ Object.defineProperty(UsageError.prototype, 'name', { value: 'UsageError' });
  * own flags never reach cordon.
  */
 export function parseArgs(argv: readonly string[], booleans: readonly string[] = [], valued: readonly string[] = []): ParsedArgs {
-  const flags: PolicyFlags = { workspace: process.cwd(), allowWrite: [], denyRead: [], allowRead: [], protect: [], passEnv: [] };
+  const flags: PolicyFlags = { workspace: logicalCwd(), allowWrite: [], denyRead: [], allowRead: [], protect: [], passEnv: [], allowHome: false, allowSymlinkedRoots: false };
   const extra = new Map<string, string | true>();
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i += 1) {
@@ -62,6 +72,11 @@ export function parseArgs(argv: readonly string[], booleans: readonly string[] =
       extra.set(name, true);
       continue;
     }
+    if (name in POLICY_SWITCHES) {
+      if (inline !== undefined) throw new UsageError(`${name} takes no value`);
+      flags[POLICY_SWITCHES[name]!] = true;
+      continue;
+    }
     const value = (): string => {
       if (inline !== undefined) return inline;
       const next = argv[i + 1];
@@ -78,6 +93,22 @@ export function parseArgs(argv: readonly string[], booleans: readonly string[] =
     else throw new UsageError(`unknown option ${name}`);
   }
   return { flags, extra, rest };
+}
+
+/**
+ * The current directory as the user's shell names it ($PWD), when that still is the current
+ * directory; else process.cwd(). process.cwd() has every symlink resolved, which would hide a
+ * planted link (`cd P/pkg` where a command made pkg a link) from the workspace checks.
+ */
+function logicalCwd(): string {
+  const cwd = process.cwd();
+  const pwd = process.env.PWD;
+  if (!pwd || !path.isAbsolute(pwd) || path.normalize(pwd) !== pwd) return cwd;
+  try {
+    return realpathSync(pwd) === cwd ? pwd : cwd;
+  } catch {
+    return cwd;
+  }
 }
 
 function parseTimeout(text: string): number {
@@ -111,7 +142,13 @@ export function policyFromFlags(flags: PolicyFlags): Policy {
   return parsePolicy({
     ...base,
     read: { ...base.read, deny: [...base.read.deny, ...flags.denyRead.map(abs)], allow: [...base.read.allow, ...flags.allowRead.map(abs)] },
-    write: { ...base.write, allow: [...base.write.allow, ...flags.allowWrite.map(abs)], protect: [...base.write.protect, ...flags.protect] },
+    write: {
+      ...base.write,
+      allow: [...base.write.allow, ...flags.allowWrite.map(abs)],
+      protect: [...base.write.protect, ...flags.protect],
+      ...(flags.allowHome ? { allowHome: true } : {}),
+      ...(flags.allowSymlinkedRoots ? { allowSymlinkedRoots: true } : {}),
+    },
     env: { ...base.env, pass: [...base.env.pass, ...flags.passEnv] },
     limits: { ...base.limits, ...(flags.timeoutMs === undefined ? {} : { timeoutMs: flags.timeoutMs }) },
   });

@@ -23,6 +23,8 @@ policy flags:
   --deny-read PATH      extra path or glob never readable (repeatable)
   --allow-read PATH     exception to the read denials (repeatable)
   --protect REL         extra read-only path inside writable roots (repeatable)
+  --allow-home          let a writable root be or contain a home directory (start-up files stay read-only)
+  --allow-symlinked-roots  accept a workspace or writable root reached through a symlink you own
   --pass-env NAME       pass an environment variable that looks secret (repeatable)
   --timeout MS          kill the whole sandbox after MS milliseconds`;
 

@@ -15,6 +15,7 @@ export interface PathVerdict {
 const EFFECT: Record<MountKind | 'base', { read: boolean; write: boolean; label: string }> = {
   base: { read: true, write: false, label: 'read anywhere, write nowhere (base)' },
   tmp: { read: true, write: true, label: 'private tmp: fresh and empty per command; host content hidden, writes vanish' },
+  keep: { read: true, write: false, label: 'kept visible, read-only, inside the private tmp (a home or the starting directory)' },
   write: { read: true, write: true, label: 'writable root' },
   pin: { read: true, write: true, label: 'writable (ancestor of a protected path; cannot be renamed)' },
   allow: { read: true, write: false, label: 'read.allow exception' },

@@ -2,13 +2,16 @@ import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PolicyError } from '../errors.js';
-import { GLOB_ENTRY_BUDGET, HOME_SECRETS, WORKSPACE_SECRETS, WORKSPACE_SECRET_EXCEPTIONS } from './defaults.js';
-import { scanWorkspaceSecrets, type SecretScanCache } from './secret-scan.js';
+import { GLOB_ENTRY_BUDGET, HOME_SECRETS, SYSTEM_SECRETS, WORKSPACE_SECRETS, WORKSPACE_SECRET_EXCEPTIONS } from './defaults.js';
+import { otherNamesOfSecrets, scanWorkspaceSecrets, SecretScanCache } from './secret-scan.js';
 import { filterEnv } from './env.js';
 import { escapeGlob, expandGlob, isGlob, realGlob } from './globs.js';
 import { parsePolicy } from './parse.js';
 import { expandHome, FsView, isInside } from './paths.js';
-import { dedupeProtect, protectedPathsForRoot } from './protect.js';
+import { dedupeProtect, protectedHomePaths, protectedPathsForRoot } from './protect.js';
+import { ownerHomes } from './homes.js';
+import { findPlantableLink } from './planted-links.js';
+import { HOME_PARENTS, isSystemDir } from './system-dirs.js';
 import type { GlobRule, PathRule, ResolvedPolicy } from './resolved.js';
 import type { Policy, PolicyInput } from './schema.js';
 
@@ -21,13 +24,15 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
   /** Home directory; defaults to env.HOME, then os.homedir(). */
   home?: string;
+  /**
+   * Other homes in play, whose secrets are hidden and whose start-up files are protected
+   * too. Defaults to ownerHomes(): the owner's passwd home, this process's $HOME and, under
+   * sudo, the invoking user's home. (Tests inject scratch homes here.)
+   */
+  otherHomes?: readonly string[];
   /** Reuse directory listings from earlier resolutions (a SandboxRuntime keeps one). */
   scanCache?: SecretScanCache;
 }
-
-/** Writable roots that would make "write only the workspace" meaningless. */
-const FORBIDDEN_WRITABLE = ['/', '/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/proc', '/sbin', '/sys', '/usr', '/var', '/private', '/System', '/Library'];
-const FORBIDDEN_WRITABLE_TREES = ['/proc', '/sys', '/dev', '/boot', '/etc', '/usr'];
 
 /**
  * Resolves a policy against one workspace on this machine. Reads the file system (real
@@ -40,25 +45,34 @@ export function resolvePolicy(input: PolicyInput | Policy | undefined, options: 
   const workspace = resolveDirectory(options.workspace, 'workspace', fsv);
   const cwd = options.cwd === undefined ? workspace : resolveDirectory(options.cwd, 'cwd', fsv);
   const home = fsv.realpath(options.home ?? env.HOME ?? os.homedir());
+  const homes = [home];
+  for (const other of [env.HOME, ...(options.otherHomes ?? ownerHomes())]) {
+    if (other === undefined || !path.isAbsolute(other)) continue;
+    const real = fsv.realpath(other);
+    if (!homes.includes(real)) homes.push(real);
+  }
 
-  const writableRoots = resolveWritableRoots(policy, workspace, home, fsv);
-  const tmpDirs = resolveTmpDirs(env, isInside(cwd, workspace) ? [home] : [home, cwd], fsv);
+  const writableRoots = resolveWritableRoots(policy, { given: options.workspace, real: workspace }, home, homes, fsv);
+  const { tmpDirs, keepInTmp } = resolveTmpDirs(env, homes, cwd, writableRoots, fsv);
   const allowRead = resolveRules(policy.read.allow, home, 'read.allow', fsv);
   const exceptionGlobs: GlobRule[] = [];
-  const denyRead = removeAllowed(resolveDenyRead(policy, home, workspace, writableRoots, exceptionGlobs, options.scanCache, fsv), allowRead.paths);
+  const denyRead = removeAllowed(resolveDenyRead(policy, homes, workspace, writableRoots, exceptionGlobs, options.scanCache, fsv), allowRead.paths);
   // In the workspace a missing protected path is made uncreatable too (a placeholder); in extra
   // writable roots (caches, a sibling checkout, a worktree's .git/objects) only what exists is
   // protected: placeholders such as .vscode or .git inside ~/.cache or .git/refs would be litter.
-  const protect = dedupeProtect(
-    writableRoots.flatMap((root) => protectedPathsForRoot(root, home, policy.write.protect, fsv).filter((rule) => root === workspace || rule.kind !== 'missing')),
-  ).filter((rule) => writableRoots.some((root) => isInside(rule.path, root) && rule.path !== root));
+  const protect = dedupeProtect([
+    ...writableRoots.flatMap((root) => protectedPathsForRoot(root, policy.write.protect, fsv).filter((rule) => root === workspace || rule.kind !== 'missing')),
+    ...writableRoots.flatMap((root) => protectedHomePaths(root, homes, fsv)),
+  ]).filter((rule) => writableRoots.some((root) => isInside(rule.path, root) && rule.path !== root));
 
   return {
     workspace,
     cwd,
     home,
+    homes,
     writableRoots,
     tmpDirs,
+    keepInTmp,
     denyRead: denyRead.paths,
     denyReadGlobs: denyRead.globs,
     allowRead: allowRead.paths,
@@ -89,39 +103,95 @@ function resolveDirectory(p: string, field: string, fsv: FsView): string {
   return real!;
 }
 
-function resolveWritableRoots(policy: Policy, workspace: string, home: string, fsv: FsView): string[] {
-  const roots: string[] = policy.workspaceAccess === 'write' ? [workspace] : [];
+function resolveWritableRoots(policy: Policy, workspace: { given: string; real: string }, home: string, homes: readonly string[], fsv: FsView): string[] {
+  const roots: string[] = [];
+  if (policy.workspaceAccess === 'write') {
+    checkWritableRoot(policy, 'workspace', workspace.given, workspace.real, homes);
+    roots.push(workspace.real);
+  }
   policy.write.allow.forEach((raw, i) => {
     const field = `write.allow.${i}`;
     if (isGlob(raw)) throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: field, message: 'writable roots must be literal paths, not globs' }], { hint: 'list each directory explicitly' });
-    const real = fsv.realpath(expandHome(raw, home));
-    if (FORBIDDEN_WRITABLE.includes(real) || FORBIDDEN_WRITABLE_TREES.some((tree) => isInside(real, tree))) {
-      throw new PolicyError('ERR_CORDON_POLICY_TOO_BROAD', [{ path: field, message: `${raw} would make a system directory writable` }], {
-        hint: 'name a project or cache directory instead',
-      });
+    const given = expandHome(raw, home);
+    const real = fsv.realpath(given);
+    if (fsv.kind(real) !== 'dir' && !isSystemDir(real)) {
+      throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: field, message: `${raw} is not an existing directory` }], { hint: `create it first (mkdir -p ${raw})` });
     }
-    if (fsv.kind(real) !== 'dir') throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: field, message: `${raw} is not an existing directory` }], { hint: `create it first (mkdir -p ${raw})` });
+    checkWritableRoot(policy, field, given, real, homes);
     if (!roots.includes(real)) roots.push(real);
   });
-  if (roots.includes('/')) throw new PolicyError('ERR_CORDON_POLICY_TOO_BROAD', [{ path: 'workspace', message: 'the workspace is /' }], { hint: 'use a project directory as the workspace' });
   return roots;
 }
 
 /**
- * /tmp, /var/tmp and $TMPDIR get a fresh private tmpfs, unless that would hide home or the
- * starting directory. A workspace below a tmp dir is fine: it is bound again on top.
+ * The checks every writable root passes, the workspace included (`--workspace /etc` must
+ * fail like `--allow-write /etc`). `given` is the path as the caller wrote it (after `~`),
+ * `real` its real path. Each refusal names the field and how to proceed.
  */
-function resolveTmpDirs(env: NodeJS.ProcessEnv, mustStayVisible: string[], fsv: FsView): string[] {
+function checkWritableRoot(policy: Policy, field: string, given: string, real: string, homes: readonly string[]): void {
+  const tooBroad = (message: string, hint: string): never => {
+    throw new PolicyError('ERR_CORDON_POLICY_TOO_BROAD', [{ path: field, message }], { hint });
+  };
+  if (real === '/') tooBroad(`${given} is /`, field === 'workspace' ? 'use a project directory as the workspace' : 'name a project or cache directory instead');
+  if (isSystemDir(real)) tooBroad(`${given} would make a system directory writable${given === real ? '' : ` (${real})`}`, 'name a project or cache directory instead');
+  if (!policy.write.allowHome) {
+    const home = homes.find((h) => h !== '/' && isInside(h, real));
+    if (home !== undefined || HOME_PARENTS.includes(real)) {
+      tooBroad(
+        home === undefined
+          ? `${given} holds other users' home directories`
+          : `${given} ${home === real ? 'is' : 'contains'} the home directory ${home}: a command could plant shell start-up files, PATH entries or autostart entries that run outside the sandbox`,
+        'use a project directory inside the home as the workspace; to let commands write a whole home anyway, set write.allowHome: true (CLI: --allow-home), which keeps its start-up files read-only',
+      );
+    }
+  }
+  if (!policy.write.allowSymlinkedRoots) {
+    const link = findPlantableLink(given, process.geteuid?.() ?? -1);
+    if (link !== undefined) {
+      throw new PolicyError(
+        field === 'workspace' ? 'ERR_CORDON_WORKSPACE_INVALID' : 'ERR_CORDON_POLICY_INVALID',
+        [{ path: field, message: `${given} goes through the symlink ${link.link} -> ${link.target}, which a sandboxed command could have planted to redirect writes` }],
+        { hint: `pass the real path ${real} if that is the directory you mean, or set write.allowSymlinkedRoots: true (CLI: --allow-symlinked-roots)` },
+      );
+    }
+  }
+}
+
+/**
+ * /tmp, /var/tmp and $TMPDIR each get a fresh private tmpfs, even when a home or the
+ * starting directory lies below one (containers often run with HOME=/tmp/home): without a
+ * writable tmp, mktemp and every tool built on it fail. What must stay visible below a tmp
+ * dir is bound back on top, read-only (keepInTmp); writable roots there are bound back
+ * writable as always, and denials and protections below are applied after both.
+ *
+ * Two cases keep the host's directory instead:
+ *  - a home equal to a tmp dir (HOME=/tmp): the private tmpfs wins, so the command's home is
+ *    the empty private tmp. Its host content is hidden, nothing of it can be changed, and
+ *    tools that write caches or dotfiles into HOME still work (the writes vanish afterwards);
+ *  - a starting directory equal to a tmp dir and outside every writable root: the command
+ *    must start where it was asked to, in the host's directory, so that one is not made
+ *    private (the others still are).
+ */
+function resolveTmpDirs(env: NodeJS.ProcessEnv, homes: readonly string[], cwd: string, writableRoots: readonly string[], fsv: FsView): { tmpDirs: string[]; keepInTmp: string[] } {
   const candidates = ['/tmp', '/var/tmp'];
   if (env.TMPDIR && path.isAbsolute(env.TMPDIR)) candidates.push(env.TMPDIR);
-  const dirs: string[] = [];
+  const cwdInRoot = writableRoots.some((root) => isInside(cwd, root));
+  const tmpDirs: string[] = [];
   for (const candidate of candidates) {
     const real = fsv.realpath(candidate);
     if (fsv.kind(real) !== 'dir' || real === '/') continue;
-    if (mustStayVisible.some((p) => isInside(p, real))) continue;
-    if (!dirs.includes(real)) dirs.push(real);
+    if (!cwdInRoot && cwd === real) continue;
+    if (!tmpDirs.includes(real)) tmpDirs.push(real);
   }
-  return dirs;
+  const mustStayVisible = cwdInRoot ? [...homes] : [...homes, cwd];
+  const keepInTmp = mustStayVisible.filter(
+    (p, i) =>
+      mustStayVisible.indexOf(p) === i &&
+      fsv.kind(p) === 'dir' &&
+      tmpDirs.some((tmp) => p !== tmp && isInside(p, tmp)) &&
+      !writableRoots.some((root) => isInside(p, root)),
+  );
+  return { tmpDirs, keepInTmp };
 }
 
 interface RuleSet {
@@ -153,26 +223,48 @@ function addPath(rules: PathRule[], p: string, rule: string, fsv: FsView): void 
   if (!rules.some((r) => r.path === real)) rules.push({ path: real, kind: fsv.kind(real), rule });
 }
 
-function resolveDenyRead(policy: Policy, home: string, workspace: string, writableRoots: string[], exceptionGlobs: GlobRule[], scanCache: SecretScanCache | undefined, fsv: FsView): RuleSet {
+/** `homes[0]` is the command's home; secrets are hidden under every other home in play too. */
+function resolveDenyRead(policy: Policy, homes: readonly string[], workspace: string, writableRoots: string[], exceptionGlobs: GlobRule[], scanCache: SecretScanCache | undefined, fsv: FsView): RuleSet {
+  const [home, ...otherHomes] = homes as [string, ...string[]];
   const sets: RuleSet[] = [resolveRules(policy.read.deny, home, 'read.deny', fsv)];
+  // A `~/x` denial names a secret of whoever's home it is: hide it under each home.
+  const homeDenials = policy.read.deny.filter((raw) => raw === '~' || raw.startsWith('~/'));
+  for (const other of otherHomes) sets.push(resolveRules(homeDenials, other, 'read.deny', fsv));
+  const roots = writableRoots.includes(workspace) ? writableRoots : [workspace, ...writableRoots];
+  const cache = scanCache ?? new SecretScanCache();
+  const scanned = new Set<string>();
   if (policy.read.defaultSecrets) {
-    sets.push(resolveRules(HOME_SECRETS, home, 'default secret', fsv));
-    const roots = writableRoots.includes(workspace) ? writableRoots : [workspace, ...writableRoots];
+    for (const h of homes) sets.push(resolveRules(HOME_SECRETS, h, 'default secret', fsv));
+    sets.push(resolveRules(SYSTEM_SECRETS, home, 'default system secret', fsv));
     for (const root of roots) {
-      // Linux needs the files themselves (a name test per entry, cached per directory);
-      // pattern backends (Seatbelt) get the globs.
-      const paths = scanWorkspaceSecrets(root, scanCache).map((p) => ({ path: p, kind: 'file' as const, rule: `default workspace secret: ${WORKSPACE_SECRETS.join(', ')}` }));
+      // Linux needs the files themselves (a name test per entry, cached per directory; real
+      // paths, symlinked directories into the roots followed); pattern backends (Seatbelt) get the globs.
+      const found = scanWorkspaceSecrets(root, cache, roots);
+      for (const p of found) scanned.add(p);
+      const paths = found.map((p) => ({ path: p, kind: 'file' as const, rule: `default workspace secret: ${WORKSPACE_SECRETS.join(', ')}` }));
       sets.push({ paths, globs: WORKSPACE_SECRETS.map((g) => ({ pattern: `${escapeGlob(root)}/${g}`, rule: 'default workspace secret' })) });
       const exceptions = WORKSPACE_SECRET_EXCEPTIONS.map((g) => `${escapeGlob(root)}/${g}`);
       // Pattern-matching backends (Seatbelt) need the exceptions as globs too.
       exceptionGlobs.push(...exceptions.map((pattern) => ({ pattern, rule: 'default workspace secret exception' })));
     }
   }
-  if (policy.read.denyHome) sets.push({ paths: [{ path: home, kind: fsv.kind(home), rule: 'read.denyHome' }], globs: [{ pattern: `${escapeGlob(home)}/**`, rule: 'read.denyHome' }] });
+  for (const h of policy.read.denyHome ? homes : []) {
+    // HOME=/ (system accounts) is no home to hide: it would hide the whole file system.
+    if (h !== '/') sets.push({ paths: [{ path: h, kind: fsv.kind(h), rule: 'read.denyHome' }], globs: [{ pattern: `${escapeGlob(h)}/**`, rule: 'read.denyHome' }] });
+  }
   const merged: RuleSet = { paths: [], globs: [] };
   for (const set of sets) {
     for (const rule of set.paths) if (!merged.paths.some((r) => r.path === rule.path)) merged.paths.push(rule);
     merged.globs.push(...set.globs);
+  }
+  // A secret with more than one hard link must not be readable by any name: its other names
+  // are masked too, or resolution fails closed when one cannot be found. Checked for the
+  // workspace secrets and every denied file in a writable root, where a command could have
+  // planted the link before the user filled the file.
+  const files = merged.paths.filter((r) => r.kind === 'file');
+  const mustBeAlone = files.filter((r) => scanned.has(r.path) || roots.some((root) => isInside(r.path, root))).map((r) => r.path);
+  for (const p of otherNamesOfSecrets(mustBeAlone, roots, files.map((r) => r.path), cache)) {
+    if (!merged.paths.some((r) => r.path === p)) merged.paths.push({ path: p, kind: 'file', rule: 'another name (hard link) of a denied file' });
   }
   return merged;
 }

@@ -10,12 +10,23 @@ export interface ResolvedPolicy {
   workspace: string;
   /** Real path the command starts in (the workspace unless the caller said otherwise). */
   cwd: string;
-  /** Real path of the home directory. */
+  /** Real path of the home directory the command is given (`~` in rules means this one). */
   home: string;
+  /**
+   * Real paths of every home in play, `home` first: also the process owner's passwd home,
+   * this process's $HOME and, under sudo, the invoking user's. Secrets are hidden under each.
+   */
+  homes: string[];
   /** Real paths the command may write, recursively. The workspace first when writable. */
   writableRoots: string[];
   /** Real paths that get a fresh, private, empty tmp per command (/tmp and $TMPDIR). */
   tmpDirs: string[];
+  /**
+   * Host paths strictly below a tmp dir that must stay visible there, read-only: a home
+   * under /tmp (containers often have HOME=/tmp/home) and a starting directory outside the
+   * writable roots. Writable roots below a tmp dir are not listed: they are bound anyway.
+   */
+  keepInTmp: string[];
   /** Paths whose content must never be readable. Includes missing ones (exists: false). */
   denyRead: PathRule[];
   /** Absolute globs (for backends that match patterns natively, e.g. Seatbelt regexes). */

@@ -51,6 +51,19 @@ export const policySchema = z.strictObject({
       allow: list(hostPattern),
       /** Extra paths, relative to each writable root, kept read-only (and uncreatable in the workspace). */
       protect: list(rootRelative),
+      /**
+       * Let a writable root be or contain a home directory (or /home, /Users). Off by default:
+       * a writable home lets a command plant start-up files that run outside the sandbox.
+       * When on, each home's shell, session and PATH start-up locations stay read-only.
+       */
+      allowHome: z.optional(z.boolean()),
+      /**
+       * Accept a writable root reached through a symlink that a command could have planted
+       * (one owned by this user outside system directories). Off by default: a command can
+       * turn `P/pkg` into a link to any directory, and the next command given `P/pkg` would
+       * write there. Passing the real path instead needs no opt-in.
+       */
+      allowSymlinkedRoots: z.optional(z.boolean()),
     }),
     { allow: [], protect: [] },
   ),

@@ -304,6 +304,8 @@ export const CONFORMANCE_TABLE: readonly ConformanceRow[] = [
   {
     name: 'workspace given as a symlink: write through the symlink',
     layout: { workspaceName: 'ws', via: 'symlink' },
+    // A symlink the user made is refused unless vouched for (a command could have planted it).
+    policy: { write: { allowSymlinkedRoots: true } },
     setup: BASIC,
     operation: 'write',
     path: ws('src/main.ts'),
@@ -312,6 +314,8 @@ export const CONFORMANCE_TABLE: readonly ConformanceRow[] = [
   {
     name: 'workspace given as a symlink: .git/config stays protected',
     layout: { workspaceName: 'ws', via: 'symlink' },
+    // A symlink the user made is refused unless vouched for (a command could have planted it).
+    policy: { write: { allowSymlinkedRoots: true } },
     setup: BASIC,
     operation: 'write',
     path: ws('.git/config'),

@@ -96,7 +96,8 @@ describe('planLinux: ordering', () => {
 
   it('with denyHome, hides home then re-exposes the workspace inside it, and remounts the denial read-only last', () => {
     const t = setup({ 'home/proj/': '', 'home/.ssh/k': 'K' });
-    const policy = resolvePolicy({ read: { denyHome: true } }, { workspace: t.path('home/proj'), home: t.path('home'), env: {} });
+    // The tree lies under /tmp, whose private tmpfs would hide home by itself: plan without it.
+    const policy = { ...resolvePolicy({ read: { denyHome: true } }, { workspace: t.path('home/proj'), home: t.path('home'), env: {} }), tmpDirs: [] };
     const { ops } = planMounts(policy);
     const kinds = ops.filter((o) => o.path.startsWith(t.path('home'))).map((o) => `${o.kind} ${o.path.slice(t.root.length)}`);
     expect(kinds[0]).toBe('deny-dir /home');

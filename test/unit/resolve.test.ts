@@ -33,9 +33,9 @@ describe('resolvePolicy: workspace', () => {
     expect(codeOf(() => resolvePolicy({}, { workspace: `${t.root}\0x` }))).toBe('ERR_CORDON_WORKSPACE_INVALID');
   });
 
-  it('resolves a symlinked workspace to its real path and makes it the writable root', () => {
+  it('resolves a symlinked workspace (when vouched for) to its real path and makes it the writable root', () => {
     const t = tree({ 'real/': '', 'link': '-> real' });
-    const r = resolvePolicy({}, { workspace: t.path('link'), home: t.path('home') });
+    const r = resolvePolicy({ write: { allowSymlinkedRoots: true } }, { workspace: t.path('link'), home: t.path('home') });
     expect(r.workspace).toBe(t.path('real'));
     expect(r.writableRoots).toEqual([t.path('real')]);
     expect(r.cwd).toBe(t.path('real'));
@@ -133,7 +133,8 @@ describe('resolvePolicy: protected paths', () => {
     const r = resolvePolicy({}, { workspace: t.path('ws'), home: t.path('home') });
     expect(r.protect).toContainEqual(expect.objectContaining({ path: t.path('ws/.git'), kind: 'missing', placeholderKind: 'dir', pins: [] }));
     expect(r.protect).toContainEqual(expect.objectContaining({ path: t.path('ws/.vscode'), kind: 'missing', placeholderKind: 'dir' }));
-    expect(r.protect).toContainEqual(expect.objectContaining({ path: t.path('ws/.mcp.json'), kind: 'missing', placeholderKind: 'file' }));
+    // (Its placeholder's shape is placeholders' business: see test/unit/placeholders.test.ts.)
+    expect(r.protect).toContainEqual(expect.objectContaining({ path: t.path('ws/.mcp.json'), kind: 'missing' }));
   });
 
   it('a .git directory that is no repository (no HEAD) is protected whole', () => {
@@ -150,11 +151,11 @@ describe('resolvePolicy: protected paths', () => {
     expect(r.protect.filter((p) => p.path.startsWith(t.path('ws/.git/')))).toEqual([]);
   });
 
-  it('shell start-up files are protected only when the writable root is the home directory', () => {
+  it('shell start-up files are protected only when the writable root is (or holds) a home directory', () => {
     const t = tree({ 'home/.bashrc': 'x', 'ws/.bashrc': 'y' });
     const inWs = resolvePolicy({}, { workspace: t.path('ws'), home: t.path('home') });
     expect(inWs.protect.map((p) => p.path)).not.toContain(t.path('ws/.bashrc'));
-    const inHome = resolvePolicy({}, { workspace: t.path('home'), home: t.path('home') });
+    const inHome = resolvePolicy({ write: { allowHome: true } }, { workspace: t.path('home'), home: t.path('home') });
     expect(inHome.protect.map((p) => p.path)).toContain(t.path('home/.bashrc'));
   });
 
@@ -168,14 +169,17 @@ describe('resolvePolicy: protected paths', () => {
 });
 
 describe('resolvePolicy: tmp and environment', () => {
-  it('gives /tmp and $TMPDIR a private tmp, but never over the workspace or home', () => {
-    const t = tree({ 'ws/': '', 'mytmp/': '' });
+  it('gives /tmp and $TMPDIR a private tmp, keeping a home below it visible (read-only) on top', () => {
+    const t = tree({ 'ws/': '', 'mytmp/': '', 'home/': '' });
     const r = resolvePolicy({}, { workspace: t.path('ws'), home: '/home/cordon-nobody', env: { TMPDIR: t.path('mytmp') } });
     expect(r.tmpDirs).toEqual(expect.arrayContaining(['/tmp', t.path('mytmp')]));
-    // A home below /tmp would vanish under the tmpfs, so /tmp is then left alone.
-    expect(resolvePolicy({}, { workspace: t.path('ws'), home: t.path('home'), env: {} }).tmpDirs).not.toContain('/tmp');
+    // A home below /tmp would vanish under the tmpfs: it is kept, not the whole of /tmp.
+    const r1 = resolvePolicy({}, { workspace: t.path('ws'), home: t.path('home'), env: {} });
+    expect(r1.tmpDirs).toContain('/tmp');
+    expect(r1.keepInTmp).toEqual([t.path('home')]);
     const r2 = resolvePolicy({}, { workspace: t.path('ws'), home: t.path('home'), env: { TMPDIR: t.root } });
-    expect(r2.tmpDirs).not.toContain(t.root);
+    expect(r2.tmpDirs).toContain(t.root);
+    expect(r2.keepInTmp).toEqual([t.path('home')]);
   });
 
   it('drops secret-looking variables, keeps the essentials, honours pass/deny/set', () => {
@@ -197,7 +201,7 @@ describe('resolvePolicy: symlinked writable roots', () => {
   it('an extra writable root given through a symlink resolves to its target', () => {
     const t = tree({ 'ws/': '', 'cache-real/': '' });
     symlinkSync(t.path('cache-real'), t.path('cache'));
-    const r = resolvePolicy({ write: { allow: [t.path('cache')] } }, { workspace: t.path('ws'), home: t.path('home') });
+    const r = resolvePolicy({ write: { allow: [t.path('cache')], allowSymlinkedRoots: true } }, { workspace: t.path('ws'), home: t.path('home') });
     expect(r.writableRoots).toEqual([t.path('ws'), t.path('cache-real')]);
   });
 });

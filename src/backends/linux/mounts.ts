@@ -6,6 +6,8 @@ import type { ResolvedPolicy } from '../../policy/resolved.js';
  * One bind/tmpfs operation of the sandbox's file system, before it becomes bwrap argv.
  * Kinds, and what each does in the sandbox:
  * - tmp:       fresh empty tmpfs (private /tmp, /var/tmp, $TMPDIR), writable, gone afterwards
+ * - keep:      read-only bind of a host directory back on top of a private tmp (a home or
+ *              the starting directory under /tmp), so it stays visible but unchangeable
  * - write:     writable bind of a writable root onto itself
  * - pin:       writable bind of a directory onto itself so it becomes a mount point and
  *              `rename(2)` on it fails with EBUSY (the `mv .git x` bypass)
@@ -14,7 +16,7 @@ import type { ResolvedPolicy } from '../../policy/resolved.js';
  * - deny-dir:  empty tmpfs over a secret directory, remounted read-only at the end
  * - deny-file: /dev/null bound read-only over a secret file
  */
-export type MountKind = 'tmp' | 'write' | 'pin' | 'allow' | 'protect' | 'deny-dir' | 'deny-file';
+export type MountKind = 'tmp' | 'keep' | 'write' | 'pin' | 'allow' | 'protect' | 'deny-dir' | 'deny-file';
 
 export interface MountOp {
   kind: MountKind;
@@ -22,11 +24,11 @@ export interface MountOp {
 }
 
 /** At one path, later kinds win: denial is applied last so it beats any grant of the same path. */
-const KIND_ORDER: Record<MountKind, number> = { tmp: 0, write: 1, pin: 2, allow: 3, protect: 4, 'deny-dir': 5, 'deny-file': 5 };
+const KIND_ORDER: Record<MountKind, number> = { tmp: 0, keep: 1, write: 2, pin: 3, allow: 4, protect: 5, 'deny-dir': 6, 'deny-file': 6 };
 
 /** What hides a path (nothing of the host is visible below it) vs. what re-exposes it. */
 const HIDES: ReadonlySet<MountKind> = new Set(['tmp', 'deny-dir']);
-const EXPOSES: ReadonlySet<MountKind> = new Set(['write', 'allow']);
+const EXPOSES: ReadonlySet<MountKind> = new Set(['keep', 'write', 'allow']);
 
 export interface MountPlan {
   ops: MountOp[];
@@ -43,6 +45,7 @@ export interface MountPlan {
 export function planMounts(policy: ResolvedPolicy): MountPlan {
   const candidates: MountOp[] = [
     ...policy.tmpDirs.map((path) => ({ kind: 'tmp' as const, path })),
+    ...policy.keepInTmp.map((path) => ({ kind: 'keep' as const, path })),
     ...policy.writableRoots.map((path) => ({ kind: 'write' as const, path })),
     ...policy.allowRead.filter((r) => r.kind !== 'missing').map((r) => ({ kind: 'allow' as const, path: r.path })),
     ...policy.denyRead.filter((r) => r.kind !== 'missing').map((r) => ({ kind: r.kind === 'dir' ? ('deny-dir' as const) : ('deny-file' as const), path: r.path })),
@@ -52,8 +55,11 @@ export function planMounts(policy: ResolvedPolicy): MountPlan {
     candidates.push({ kind: 'protect', path: rule.path });
   }
 
+  // What is kept visible in a private tmp is settled first: the other ops' effect depends on
+  // it (a denial below a kept home matters, one below a bare tmpfs does not).
   const unique = dedupe(candidates);
-  const visible = unique.filter((op) => isEffective(op, unique));
+  const settled = unique.filter((op) => op.kind !== 'keep' || isEffective(op, unique));
+  const visible = settled.filter((op) => isEffective(op, settled));
   visible.sort((a, b) => depth(a.path) - depth(b.path) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // (A plain comparison: localeCompare costs ~8 ms on first use to build the ICU collator, and
   // mount order must not depend on the locale anyway.)
@@ -96,6 +102,9 @@ function isEffective(op: MountOp, all: MountOp[]): boolean {
   if (!op.kind.startsWith('deny') && all.some((o) => o.path === op.path && o.kind.startsWith('deny'))) return false;
   const above = governor(op.path, all);
   if (op.kind === 'allow') return above !== undefined && above.kind === 'deny-dir';
+  // Kept only where a private tmp hid it: under a writable root it is visible (and writable)
+  // already, under a denied directory it must stay hidden.
+  if (op.kind === 'keep') return above !== undefined && above.kind === 'tmp';
   if (op.kind === 'write' || op.kind === 'tmp') return true;
   // Denials, pins and protections under a tmpfs or a denied directory protect nothing of the host.
   return !(above && HIDES.has(above.kind) && !EXPOSES.has(above.kind));

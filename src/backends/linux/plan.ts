@@ -29,8 +29,9 @@ export const STATUS_FD = 4;
  *  2. --ro-bind / /   : read anywhere, write nowhere, as the base layer.
  *  3. --dev, --proc   : fresh /dev (null, zero, urandom, tty, pts, shm) and a /proc of the
  *                       new pid namespace, so host processes are invisible.
- *  4. file-system ops shallow to deep (see mounts.ts): private tmp, writable roots, pins,
- *     re-allowed paths, protected paths, denials; deeper mounts override shallower ones.
+ *  4. file-system ops shallow to deep (see mounts.ts): private tmp, what is kept visible
+ *     below it, writable roots, pins, re-allowed paths, protected paths, denials; deeper
+ *     mounts override shallower ones.
  *  5. --remount-ro of each denial tmpfs, deepest first, after anything was mounted below it.
  *  6. seccomp filter from fd 3 (applied by bwrap right before exec), status JSON on fd 4.
  *  7. --chdir, then `--` and the command as argv: no shell ever parses it.
@@ -87,6 +88,7 @@ function mountArgs(op: MountOp): string[] {
     case 'write':
     case 'pin':
       return ['--bind', op.path, op.path];
+    case 'keep':
     case 'allow':
     case 'protect':
       return ['--ro-bind', op.path, op.path];

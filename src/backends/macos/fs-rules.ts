@@ -43,13 +43,21 @@ export interface FsRuleContext {
   message: (kind: RuleKind) => string;
 }
 
-/** Writable roots and tmp dirs: the only places any write is granted. */
+/**
+ * Writable roots and tmp dirs: the only places any write is granted. Seatbelt's tmp is the
+ * host's own (not private), so a tmp dir holding a home or a directory the Linux backend
+ * keeps read-only (keepInTmp) is not made writable here at all.
+ */
+export function seatbeltTmpDirs(policy: ResolvedPolicy): string[] {
+  return policy.tmpDirs.filter((t) => ![...policy.homes, ...policy.keepInTmp].some((p) => isInside(p, t)));
+}
+
 function writableAreas(policy: ResolvedPolicy): string[] {
-  return [...new Set([...policy.writableRoots, ...policy.tmpDirs])];
+  return [...new Set([...policy.writableRoots, ...seatbeltTmpDirs(policy)])];
 }
 
 export function orderedSecretRules(policy: ResolvedPolicy): SecretRule[] {
-  const anchors = [policy.workspace, ...policy.writableRoots, policy.home, ...policy.tmpDirs];
+  const anchors = [policy.workspace, ...policy.writableRoots, ...policy.homes, ...policy.tmpDirs];
   const dirRules: SecretRule[] = [];
   const fileRules: SecretRule[] = [];
   const globDenies: SecretRule[] = [];

@@ -87,6 +87,8 @@ function validatePaths(policy: ResolvedPolicy): void {
   check(policy.workspace, 'workspace');
   check(policy.cwd, 'cwd');
   check(policy.home, 'home');
+  policy.homes.forEach((p, i) => check(p, `homes.${i}`));
+  policy.keepInTmp.forEach((p, i) => check(p, `keepInTmp.${i}`));
   policy.writableRoots.forEach((p, i) => check(p, `writableRoots.${i}`));
   policy.tmpDirs.forEach((p, i) => check(p, `tmpDirs.${i}`));
   policy.denyRead.forEach((r, i) => check(r.path, `denyRead.${i}`));

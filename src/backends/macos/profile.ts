@@ -1,6 +1,6 @@
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import { baseRules } from './base.js';
-import { orderedSecretRules, protectRules, readRules, writeRules } from './fs-rules.js';
+import { orderedSecretRules, protectRules, readRules, seatbeltTmpDirs, writeRules } from './fs-rules.js';
 import { comment, ParamTable, rule } from './sbpl.js';
 import { messageTag, type RuleKind } from './tag.js';
 
@@ -24,7 +24,7 @@ export function buildProfile(policy: ResolvedPolicy, session: string): SeatbeltP
   const params = new ParamTable();
   // Register the writable places first so their parameters get telling names.
   for (const root of policy.writableRoots) params.name('WRITABLE_ROOT', root);
-  for (const dir of policy.tmpDirs) params.name('TMP_DIR', dir);
+  for (const dir of seatbeltTmpDirs(policy)) params.name('TMP_DIR', dir);
   const message = (kind: RuleKind) => messageTag(session, kind);
   const ctx = { policy, params, message };
   const secrets = orderedSecretRules(policy);

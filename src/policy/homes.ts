@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Every home directory whose secrets a command must not read and whose start-up files it
+ * must not write, besides the HOME the command is given. HOME is only a variable: a caller
+ * that passes `env: { HOME: X }` changes where `~` points, not where the process owner's real
+ * `~/.ssh` lies. So the list is:
+ *  - the home in the owner's passwd entry (os.userInfo(), which ignores $HOME);
+ *  - $HOME of this process (what a shell started by the user would read);
+ *  - under sudo (euid 0 with SUDO_UID set), the invoking user's passwd home: root without
+ *    capabilities can still read that user's world-readable files (~/.npmrc is often 0644),
+ *    and the user's shell would run an rc file written there. SUDO_UID is only a variable,
+ *    but trusting it can only add denials, never remove one.
+ * Only absolute paths count; an unset or relative HOME adds nothing.
+ */
+export function ownerHomes(processEnv: NodeJS.ProcessEnv = process.env): string[] {
+  const homes: string[] = [];
+  const add = (p: string | undefined) => {
+    if (p && path.isAbsolute(p) && !p.includes('\0')) homes.push(path.normalize(p));
+  };
+  try {
+    add(os.userInfo().homedir);
+  } catch {
+    // No passwd entry for this uid (some containers): only $HOME is left to go by.
+  }
+  add(processEnv.HOME);
+  if (process.geteuid?.() === 0 && processEnv.SUDO_UID && /^\d+$/.test(processEnv.SUDO_UID)) add(passwdHome(Number(processEnv.SUDO_UID)));
+  return homes;
+}
+
+/** The home field of the first /etc/passwd line with this uid (users from NSS/LDAP are not found). */
+function passwdHome(uid: number): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const fields = line.split(':');
+    if (fields.length >= 7 && fields[2] === String(uid)) return fields[5];
+  }
+  return undefined;
+}
