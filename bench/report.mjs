@@ -101,5 +101,14 @@ export function renderReport(r) {
   );
   out.push('## Per-call cost of the pure steps (tight loops)', '');
   out.push(table(['step', 'iterations', 'median', 'p95'], r.micro.map((m) => [m.name, String(m.iterations), us(m.median), us(m.p95)])), '');
+  if (r.hostCheck) {
+    const h = r.hostCheck;
+    out.push(`## Host-side checks on a ${h.files.toLocaleString('en')}-file repository (${h.dirs.toLocaleString('en')} directories)`, '');
+    out.push(table(['step', 'iterations', 'median', 'p95'], h.micro.map((m) => [m.name, String(m.iterations), us(m.median), us(m.p95)])), '');
+    const on = h.perCommand.find((p) => p.key === 'on');
+    const off = h.perCommand.find((p) => p.key === 'off');
+    out.push(table(['subject (interleaved)', 'median', 'p95'], h.perCommand.map((p) => [p.name, ms(p.median), ms(p.p95)])), '');
+    out.push(`End to end, the host check adds ${ms(on.median - off.median)} per command on this repository (median of on minus off).`, '');
+  }
   return `${out.join('\n')}\n`;
 }

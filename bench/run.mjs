@@ -15,6 +15,7 @@ import { cliSubjects, firstCall } from './cold-start.mjs';
 import { interleave } from './interleave.mjs';
 import { cordonMemory, peerMemory } from './memory.mjs';
 import { peerSubject, peerVersion, writePeerSettings } from './peer.mjs';
+import { hostCheckCost } from './host-check.mjs';
 import { microbench, phaseBreakdown } from './phases.mjs';
 import { bwrapVersion } from '../dist/backends/linux/probe.js';
 import { renderReport } from './report.mjs';
@@ -108,6 +109,8 @@ async function measure({ workspace, pristine, large, peerSettings, runs, reps })
     log('phase breakdown and per-step costs');
     const phases = await phaseBreakdown(workspace, runs, floor);
     const micro = microbench(large);
+    log('host-side checks on a 100,000-file repository');
+    const hostCheck = await hostCheckCost(runs);
     log('throughput at concurrency 1, 2, 8');
     const tput = [];
     for (const c of [1, 2, 8]) tput.push(await throughput(workspace, c, Math.max(runs, 48), pristine));
@@ -117,7 +120,7 @@ async function measure({ workspace, pristine, large, peerSettings, runs, reps })
     const firstCallResult = firstCall(workspace, reps, !peer.unavailable);
     log(`CLI cold start, ${runs} interleaved rounds (+2 warm-up)`);
     const cli = await interleave(cliSubjects(workspace, peerSettings, !peer.unavailable), runs, 2);
-    return { floor, peerInitMs: peer.initMs, perCommand, phases, micro: micro.rows, throughput: tput, memory, firstCall: firstCallResult, cli };
+    return { floor, peerInitMs: peer.initMs, perCommand, phases, micro: micro.rows, hostCheck, throughput: tput, memory, firstCall: firstCallResult, cli };
   } finally {
     await peer.teardown?.().catch(() => {});
   }

@@ -4,9 +4,21 @@ import type { LinuxHost } from './backends/linux/plan.js';
 import { linuxSeccompSpec } from './backends/linux/seccomp-rules.js';
 import { compileSeccompFilter } from './native/seccomp.js';
 import { SecretScanCache } from './policy/secret-scan.js';
-import { PlaceholderSessions } from './backends/linux/placeholder-sessions.js';
+import { HostGuard } from './host-check/host-guard.js';
+import { PlaceholderSessions, type PlaceholderSessionsOptions } from './backends/linux/placeholder-sessions.js';
 
 export type Platform = 'linux' | 'macos';
+
+export interface RuntimeOptions {
+  /** How placeholders for missing protected paths are kept (see PlaceholderSessions). */
+  placeholders?: PlaceholderSessionsOptions;
+  /**
+   * Check each workspace on the host when its last command ends and quarantine what the
+   * command planted for host git (src/host-check/). Default true; false exists so tests can
+   * reproduce the attacks it stops, and is never implied by any other option.
+   */
+  hostCheck?: boolean;
+}
 
 /**
  * Per-process facts and their caches: the bwrap probe and the compiled seccomp filter are
@@ -19,8 +31,15 @@ export class SandboxRuntime {
   /** Directory listings of workspaces already scanned for `.env` files (revalidated by mtime). */
   readonly scanCache = new SecretScanCache();
   /** Placeholders for missing protected paths, kept per root while commands run there. */
-  readonly placeholders = new PlaceholderSessions();
+  readonly placeholders: PlaceholderSessions;
+  /** Checks writable roots on the host after their last command (undefined: switched off). */
+  readonly hostGuard: HostGuard | undefined;
   #filter: Uint8Array | undefined;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.placeholders = new PlaceholderSessions(options.placeholders);
+    this.hostGuard = options.hostCheck === false ? undefined : new HostGuard();
+  }
 
   platform(): Platform {
     if (process.platform === 'linux') return 'linux';
@@ -53,6 +72,6 @@ export function closeRuntime(runtime: SandboxRuntime): void {
   runtime.placeholders.releaseAll();
 }
 
-export function createRuntime(): SandboxRuntime {
-  return new SandboxRuntime();
+export function createRuntime(options: RuntimeOptions = {}): SandboxRuntime {
+  return new SandboxRuntime(options);
 }

@@ -5,12 +5,15 @@ import { CordonError, PolicyError, SandboxSetupError, SandboxUnavailableError } 
 import type { LaunchPlan } from './backends/types.js';
 import { failedSubprocess } from './failed-subprocess.js';
 import { openExtraFds, type OpenedFds } from './fd-channels.js';
+import { releaseBwrap, stopBwrapSandbox } from './backends/linux/stop-sandbox.js';
+import { createTermination, type Termination } from './termination.js';
 import { planSandbox } from './plan.js';
 import { loadProfile } from './policy/presets.js';
 import { resolvePolicy } from './policy/resolve.js';
 import type { Policy, PolicyInput } from './policy/schema.js';
 import type { ResolvedPolicy } from './policy/resolved.js';
 import { SandboxRuntime } from './runtime.js';
+import { attachReport, type SandboxReport } from './sandbox-report.js';
 
 export interface SandboxOptions {
   /** Absolute path of the directory the command may write. Default: process.cwd(). */
@@ -58,7 +61,12 @@ export function sandboxedSpawn(file: string, args?: readonly string[] | Sandboxe
   } catch (error) {
     return failedSubprocess(error);
   }
-  return launch(prepared, opts, leave);
+  // Taken after placeholders exist, so they count as the user's, not as planted.
+  const endCheck = runtime.hostGuard?.begin(prepared.policy.writableRoots) ?? (() => []);
+  return launch(prepared, opts, () => {
+    leave();
+    return { quarantined: endCheck() };
+  });
 }
 
 /** Every protected path that resolution found existing must still exist to be bind-mounted. */
@@ -114,20 +122,27 @@ function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
   return opts.profile !== undefined ? loadProfile(opts.profile) : opts.policy;
 }
 
-function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, leave: () => void): ResultPromise {
-  const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, ...rest } = opts;
-  const timeout = minDefined(rest.timeout, policy.limits.timeoutMs);
+/**
+ * `finish` runs once the command has ended (or could not start): it releases the placeholders
+ * and runs the host check, whose report is attached to the result or error as `sandbox`.
+ */
+function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, finish: () => SandboxReport): ResultPromise {
+  const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, cancelSignal, timeout: _t, ...rest } = opts;
+  const timeout = minDefined(opts.timeout, policy.limits.timeoutMs);
   const maxBuffer = policy.limits.maxOutputBytes ?? rest.maxBuffer;
   let fds: OpenedFds | undefined;
   let subprocess: ResultPromise;
+  let termination: Termination;
   try {
+    // Cancel and timeout are cordon's, not execa's: see src/termination.ts.
+    termination = createTermination({ cancelSignal, timeout, killSignal: rest.killSignal });
     fds = openExtraFds(plan.extraFds);
     subprocess = execa(plan.file, plan.args, {
       // bwrap's --die-with-parent already takes the sandbox down with this process; execa's own
       // exit hook would only repeat that, at ~0.6 ms per command. A caller may still ask for it.
       cleanup: false,
       ...rest,
-      ...(timeout === undefined ? {} : { timeout }),
+      ...(termination.execaSignal === undefined ? {} : { cancelSignal: termination.execaSignal }),
       ...(maxBuffer === undefined ? {} : { maxBuffer }),
       cwd: plan.cwd,
       env: plan.env,
@@ -136,10 +151,11 @@ function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, leave: 
     } as unknown as Options) as ResultPromise;
   } catch (error) {
     fds?.close();
-    leave();
-    return failedSubprocess(error);
+    return failedSubprocess(attachReport(error, finish()));
   }
   const channels = fds;
+  const sandbox = subprocess;
+  termination.start(subprocess, { stop: () => stopBwrapSandbox(sandbox, channels.readStatus), release: () => releaseBwrap(sandbox) });
 
   // bwrap writes "child-pid" before setting up the sandbox, but "exit-code" only when the
   // command itself ran and ended: its absence means setup failed and the command never ran.
@@ -147,6 +163,7 @@ function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, leave: 
 
   const mapped = (subprocess as Promise<unknown>).then(
     (result) => {
+      termination.relabel(result);
       // With `reject: false` a failed launch still resolves; a setup failure must not pass as the command's result.
       const r = result as { failed?: boolean };
       if (r.failed && !commandStarted()) {
@@ -156,13 +173,22 @@ function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, leave: 
       return result;
     },
     (error: unknown) => {
-      throw mapLaunchError(error, commandStarted());
+      throw mapLaunchError(termination.relabel(error), commandStarted());
     },
   );
-  const cleaned = mapped.finally(() => {
+  // The command has ended: the sandbox's pid namespace is gone (even after a cancel during
+  // setup), so what runs here sees the command's final effects.
+  const done = () => {
+    termination.dispose();
     channels.close();
-    leave();
-  });
+    return finish();
+  };
+  const cleaned = mapped.then(
+    (result) => attachReport(result, done()),
+    (error: unknown) => {
+      throw attachReport(error, done());
+    },
+  );
   for (const method of ['then', 'catch', 'finally'] as const) {
     Object.defineProperty(subprocess, method, { value: cleaned[method].bind(cleaned), configurable: true, writable: true });
   }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { PROTECTED_IN_HOME, PROTECTED_IN_ROOT, type ProtectedName } from './defaults.js';
-import { FsView } from './paths.js';
+import { gitProtectedNames } from './git-protect.js';
+import { FsView, isInside } from './paths.js';
 import type { ProtectRule } from './resolved.js';
 
 /**
@@ -13,12 +14,35 @@ import type { ProtectRule } from './resolved.js';
  * - a middle segment is a file (a worktree's `.git` file): protect that file, so the
  *   gitdir it points to cannot be redirected.
  */
-export function protectedPathsForRoot(root: string, home: string, extra: readonly string[], fsv: FsView = new FsView()): ProtectRule[] {
-  const names: ProtectedName[] = [...PROTECTED_IN_ROOT];
-  if (root === home) names.push(...PROTECTED_IN_HOME);
+export function protectedPathsForRoot(root: string, extra: readonly string[], fsv: FsView = new FsView()): ProtectRule[] {
+  const names: ProtectedName[] = [...PROTECTED_IN_ROOT, ...gitProtectedNames(root, fsv)];
   for (const rel of extra) names.push({ path: rel, kind: 'file' });
   const rules: ProtectRule[] = [];
   for (const name of names) rules.push(protectOne(root, name, fsv));
+  return rules;
+}
+
+/**
+ * Shell, session and PATH start-up locations of every home that lies in (or is) this
+ * writable root, named relative to that home, not to the root: with a workspace of /home,
+ * /home/alice/.bashrc is what alice's shell runs, /home/.bashrc is nothing. The walk starts
+ * at the root, so the directories between root and home are pinned too (`mv alice x` would
+ * otherwise move the protected files away from their names). Missing ones are protected
+ * as placeholders in every root, not only the workspace: an absent ~/.bash_aliases in a
+ * writable home is exactly what a command would create.
+ */
+export function protectedHomePaths(root: string, homes: readonly string[], fsv: FsView = new FsView()): ProtectRule[] {
+  const rules: ProtectRule[] = [];
+  for (const home of homes) {
+    // A home that does not exist has no start-up files yet, and a placeholder for the whole
+    // home inside a workspace would be litter: only existing homes are protected.
+    if (!isInside(home, root) || fsv.kind(home) !== 'dir') continue;
+    const prefix = path.relative(root, home);
+    for (const name of PROTECTED_IN_HOME) {
+      const rule = protectOne(root, { path: prefix ? `${prefix}/${name.path}` : name.path, kind: name.kind }, fsv);
+      rules.push({ ...rule, rule: `protect ~/${name.path} (home ${home})` });
+    }
+  }
   return rules;
 }
 
@@ -37,7 +61,7 @@ function protectOne(root: string, name: ProtectedName, fsv: FsView): ProtectRule
       return {
         path: next,
         kind,
-        placeholderKind: last ? (kind === 'missing' ? extraKind(name) : kind === 'dir' ? 'dir' : 'file') : 'dir',
+        placeholderKind: last ? (kind === 'missing' ? placeholderKindFor(name) : kind === 'dir' ? 'dir' : 'file') : 'dir',
         pins,
         rule: `protect ${name.path}`,
       };
@@ -49,10 +73,23 @@ function protectOne(root: string, name: ProtectedName, fsv: FsView): ProtectRule
   return { path: root, kind: 'dir', placeholderKind: 'dir', pins: [], rule: `protect ${name.path}` };
 }
 
-/** A missing caller-named path: a trailing slash or a dotted last segment says file vs dir. */
-function extraKind(name: ProtectedName): 'file' | 'dir' {
-  if (name.path.endsWith('/')) return 'dir';
-  return name.kind;
+/**
+ * What to create for a missing protected path: a directory wherever git could see it. Git
+ * tracks no empty directory, so no `git add -A`, inside the sandbox or on the host, ever
+ * stages one (an empty `.envrc` file was committed, then shown as deleted once removed), and
+ * a read-only directory still keeps the name uncreatable: open(O_CREAT) gets EISDIR, rename
+ * and rmdir EBUSY. A file only where a tool must read the name as a file:
+ * - inside `.git`, which git never tracks: a directory `.git/config` is fatal to git;
+ * - a home's start-up files (when a home lies in a writable root): the user's own shells,
+ *   git, editors read them on the host while the placeholder exists, and a directory there is
+ *   an error or, for `~/.gitconfig`, fatal to every git command. Git sees these only when the
+ *   home itself is a work tree.
+ */
+function placeholderKindFor(name: ProtectedName): 'file' | 'dir' {
+  if (name.path.endsWith('/') || name.kind === 'dir') return 'dir';
+  if (name.path.split('/').slice(0, -1).includes('.git')) return 'file';
+  if (PROTECTED_IN_HOME.some((h) => h.kind === 'file' && (name.path === h.path || name.path.endsWith(`/${h.path}`)))) return 'file';
+  return 'dir';
 }
 
 /** Merge duplicates (two roots can name the same real path through symlinks). */

@@ -2,10 +2,17 @@ import { accessSync, constants as fs } from 'node:fs';
 import { constants } from 'node:os';
 import which from 'which';
 import { SandboxSetupError } from '../../errors.js';
+import { formatQuarantine, sandboxReport } from '../../sandbox-report.js';
 import { sandboxedSpawn } from '../../spawn.js';
 import { parseArgs, policyFromFlags, UsageError } from '../args.js';
 
 const COMMAND_NOT_FOUND = 127;
+
+/** What the command planted for host git and cordon moved aside: the user must hear of it. */
+function reportQuarantine(resultOrError: unknown): void {
+  const items = sandboxReport(resultOrError)?.quarantined ?? [];
+  if (items.length > 0) process.stderr.write(`${formatQuarantine(items)}\n`);
+}
 
 function isFindable(file: string): boolean {
   if (file.includes('/')) {
@@ -36,9 +43,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   for (const [s, h] of handlers) process.on(s, h);
   try {
     const result = await subprocess;
+    reportQuarantine(result);
     if (result.signal) return 128 + (constants.signals[result.signal] ?? 0);
     return result.exitCode ?? 1;
   } catch (error) {
+    reportQuarantine(error);
     // bwrap reports a missing command as a setup failure (execvp happens inside it). With the
     // terminal's stderr we cannot read that message, so ask PATH: a command that is nowhere
     // to be found exits 127, as a shell would, rather than 125 (cordon failed).

@@ -1,0 +1,77 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ProtectedName } from './defaults.js';
+import { FsView, isInside } from './paths.js';
+
+/**
+ * Repository metadata beyond the root's `.git/hooks` and `.git/config` that host git runs or
+ * obeys, to be mounted read-only where it exists (see host-check/git-trust.ts for why each):
+ * - submodule gitdirs' `config` and `hooks` (`.git/modules/NAME/...`, names may nest): host
+ *   `git status` recurses into submodules and reads their config;
+ * - `.git/commondir` and `.git/config.worktree`, which redirect or extend the config;
+ * - the directory `core.hooksPath` names (e.g. `.husky`), which replaces `.git/hooks`.
+ * Missing ones cannot get placeholders (an empty `commondir` breaks git), except a missing
+ * hooksPath directory, which becomes an empty, git-invisible directory. What a command
+ * creates where nothing existed is caught by the host check after it (src/host-check/).
+ */
+export function gitProtectedNames(root: string, fsv: FsView): ProtectedName[] {
+  const gitdir = path.join(root, '.git');
+  if (fsv.kind(gitdir) !== 'dir') return [];
+  const names: ProtectedName[] = [];
+  for (const name of ['commondir', 'config.worktree']) {
+    if (fsv.kind(path.join(gitdir, name)) === 'file') names.push({ path: `.git/${name}`, kind: 'file' });
+  }
+  for (const module of submoduleGitdirs(gitdir)) {
+    const rel = path.relative(root, module);
+    if (fsv.kind(path.join(module, 'config')) === 'file') names.push({ path: `${rel}/config`, kind: 'file' });
+    if (fsv.kind(path.join(module, 'hooks')) === 'dir') names.push({ path: `${rel}/hooks`, kind: 'dir' });
+  }
+  // Only the repository's own config: a global hooksPath points at the user's own directory.
+  const hooksPath = configuredHooksPath(path.join(gitdir, 'config'));
+  if (hooksPath !== undefined && !hooksPath.startsWith('~')) {
+    const absolute = path.resolve(root, hooksPath);
+    if (isInside(absolute, root) && absolute !== root && !isInside(absolute, gitdir)) names.push({ path: `${path.relative(root, absolute)}/`, kind: 'dir' });
+  }
+  return names;
+}
+
+/** Gitdirs under `.git/modules`, at any depth. */
+function submoduleGitdirs(gitdir: string): string[] {
+  const found: string[] = [];
+  const stack = [path.join(gitdir, 'modules')];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    if (entries.some((e) => e.name === 'HEAD')) {
+      found.push(dir);
+      stack.push(path.join(dir, 'modules'));
+      continue;
+    }
+    for (const e of entries) if (e.isDirectory()) stack.push(path.join(dir, e.name));
+  }
+  return found;
+}
+
+/** core.hooksPath in one config file (the last setting wins, as in git). */
+function configuredHooksPath(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let section = '';
+  let value: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    const header = /^\s*\[([^\]\s"]+)/.exec(line);
+    if (header) section = header[1]!.toLowerCase();
+    const key = /^\s*(?:\[[^\]]*\])?\s*hookspath\s*=\s*(.*?)\s*$/i.exec(line);
+    if (key && section === 'core') value = key[1]!.replace(/^"(.*)"$/, '$1');
+  }
+  return value === '' ? undefined : value;
+}
