@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PolicyError } from '../errors.js';
@@ -235,7 +235,10 @@ function resolveDenyRead(policy: Policy, homes: readonly string[], workspace: st
   const scanned = new Set<string>();
   if (policy.read.defaultSecrets) {
     for (const h of homes) sets.push(resolveRules(HOME_SECRETS, h, 'default secret', fsv));
-    sets.push(resolveRules(SYSTEM_SECRETS, home, 'default system secret', fsv));
+    // A system secret this user cannot reach is unreachable inside too (same uid, no
+    // capabilities): masking it would only cost a mount per command (5 on Debian as non-root).
+    const system = resolveRules(SYSTEM_SECRETS, home, 'default system secret', fsv);
+    sets.push({ paths: system.paths.filter(reachable), globs: system.globs });
     for (const root of roots) {
       // Linux needs the files themselves (a name test per entry, cached per directory; real
       // paths, symlinked directories into the roots followed); pattern backends (Seatbelt) get the globs.
@@ -272,4 +275,15 @@ function resolveDenyRead(policy: Policy, homes: readonly string[], workspace: st
 /** An allow rule equal to or above a deny rule cancels it; one below it is re-exposed later. */
 function removeAllowed(deny: RuleSet, allow: PathRule[]): RuleSet {
   return { paths: deny.paths.filter((d) => !allow.some((a) => isInside(d.path, a.path))), globs: deny.globs };
+}
+
+/** Whether this process could read a file (or look inside a directory) at `rule.path`. */
+function reachable(rule: PathRule): boolean {
+  if (rule.kind === 'missing') return false;
+  try {
+    accessSync(rule.path, rule.kind === 'dir' ? fsConstants.X_OK : fsConstants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
