@@ -108,3 +108,24 @@ export class SandboxSetupError extends CordonError {
   }
 }
 Object.defineProperty(SandboxSetupError.prototype, 'name', { value: 'SandboxSetupError' });
+
+/**
+ * A secret has a name (a hard link) that could not be found, so it cannot be hidden: the
+ * command would read the secret through it. Nothing ran.
+ */
+export class SecretLinkError extends CordonError {
+  /** The secret, by real path. */
+  readonly secret: string;
+  /** Its link count (st_nlink). */
+  readonly links: number;
+  /** The names found (and that would have been masked). */
+  readonly found: string[];
+
+  constructor(secret: string, links: number, found: string[], reason: string, options: CordonErrorOptions = {}) {
+    super('ERR_CORDON_SECRET_LINKED', `the secret ${secret} has ${links} names (hard links) but only ${found.length} could be found to hide (${found.join(', ')}): ${reason}`, options);
+    this.secret = secret;
+    this.links = links;
+    this.found = found;
+  }
+}
+Object.defineProperty(SecretLinkError.prototype, 'name', { value: 'SecretLinkError' });

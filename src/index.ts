@@ -16,6 +16,7 @@ export {
   PolicyUnenforceableError,
   SandboxUnavailableError,
   SandboxSetupError,
+  SecretLinkError,
   isCordonError,
   type CordonErrorCode,
   type PolicyIssue,

@@ -1,6 +1,8 @@
 import { lstatSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { CordonError, type CordonErrorOptions } from '../errors.js';
+import { SecretLinkError } from '../errors.js';
+
+export { SecretLinkError } from '../errors.js';
 import { GLOB_ENTRY_BUDGET } from './defaults.js';
 import type { NameIndexEntry, SecretScanCache } from './secret-scan.js';
 
@@ -10,27 +12,6 @@ import type { NameIndexEntry, SecretScanCache } from './secret-scan.js';
  * every name was found, so it fails closed like any other unfound name.
  */
 export const NAME_SEARCH_BUDGET = GLOB_ENTRY_BUDGET * 8;
-
-/**
- * A secret has a name (a hard link) that could not be found, so it cannot be hidden: the
- * command would read the secret through it. Nothing ran.
- */
-export class SecretLinkError extends CordonError {
-  /** The secret, by real path. */
-  readonly secret: string;
-  /** Its link count (st_nlink). */
-  readonly links: number;
-  /** The names found (and that would have been masked). */
-  readonly found: string[];
-
-  constructor(secret: string, links: number, found: string[], reason: string, options: CordonErrorOptions = {}) {
-    super('ERR_CORDON_SECRET_LINKED', `the secret ${secret} has ${links} names (hard links) but only ${found.length} could be found to hide (${found.join(', ')}): ${reason}`, options);
-    this.secret = secret;
-    this.links = links;
-    this.found = found;
-  }
-}
-Object.defineProperty(SecretLinkError.prototype, 'name', { value: 'SecretLinkError' });
 
 /**
  * Every other name of each secret in `secrets` that has more than one hard link, so that
