@@ -16,15 +16,18 @@ import { interleave } from './interleave.mjs';
 import { loopMicros } from './stats.mjs';
 import { removeWorkspace } from './workspace.mjs';
 
-/** A real git repository (git init, nothing committed) with `dirs` x `files` empty files. */
+/** A real git repository with `dirs` x `files` small files, all committed (a 100k-entry index). */
 export function makeHugeRepo(dirs = 4000, files = 25) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'cordon-bench-100k-'));
   execFileSync('git', ['init', '-q'], { cwd: root });
   for (let d = 0; d < dirs; d++) {
     const dir = path.join(root, 'src', `a${Math.floor(d / 100)}`, `b${d % 100}`);
     mkdirSync(dir, { recursive: true });
-    for (let f = 0; f < files; f++) writeFileSync(path.join(dir, `f${f}.ts`), '');
+    for (let f = 0; f < files; f++) writeFileSync(path.join(dir, `f${f}.ts`), `export const f${f} = ${d};\n`);
   }
+  const git = (...args) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', ...args], { cwd: root, stdio: 'ignore' });
+  git('add', '-A');
+  git('commit', '-q', '-m', 'bench');
   return { root, files: dirs * files, dirs };
 }
 

@@ -43,7 +43,10 @@ export function findPlanted(root: string, since: number, cache: RepoWalkCache): 
   // Gitlinks in the root index: host `git status` visits each, even inside ignored or skipped
   // directories the walk does not enter.
   const rootIndex = path.join(root, '.git', 'index');
-  for (const link of indexGitlinks(rootIndex, hashBytes(path.join(root, '.git'))) ?? []) {
+  const gitlinks = cachedGitlinks(rootIndex, path.join(root, '.git'), cache);
+  // An index this parser cannot read: look for repositories in the skipped trees too.
+  const extra = gitlinks === undefined ? findRepoCandidates(root, cache, { skipped: true }).filter((c) => c.shape === 'dot-git').map((c) => path.relative(root, c.dir)) : [];
+  for (const link of [...(gitlinks ?? []), ...extra]) {
     const dotGit = path.join(root, link, '.git');
     if (isInside(dotGit, root)) inspectDotGit(dotGit, root, since, add, gitdirs);
   }
@@ -66,6 +69,18 @@ export function findPlanted(root: string, since: number, cache: RepoWalkCache): 
     for (const link of newSymlinks(gitdir, since, whole)) add(link, 'a symlink in repository metadata: host git would read or write through it outside the repository');
   }
   return [...found].map(([p, reason]) => ({ path: p, reason })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** indexGitlinks, re-parsed only when the index file changed (ino, size, mtime, ctime). */
+function cachedGitlinks(index: string, gitdir: string, cache: RepoWalkCache): string[] | undefined {
+  const st = lstat(index);
+  if (!st) return [];
+  const stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  const cached = cache.gitlinks.get(index);
+  if (cached?.stamp === stamp) return cached.links;
+  const links = indexGitlinks(index, hashBytes(gitdir));
+  cache.gitlinks.set(index, { stamp, links });
+  return links;
 }
 
 function inspectDotGit(dotGit: string, root: string, since: number, add: (p: string, reason: string) => void, gitdirs: Map<string, boolean>): void {

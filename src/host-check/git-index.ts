@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 /** Mode bits of a gitlink (a submodule commit) in the index: S_IFGITLINK, 0160000. */
 const GITLINK_TYPE = 0o160000;
@@ -66,5 +67,31 @@ export function indexGitlinks(indexPath: string, hashBytes: 20 | 32 = 20): strin
     previous = name;
     if ((mode & TYPE_MASK) === GITLINK_TYPE) links.push(name);
   }
+  // A split index (`git update-index --split-index`) keeps most entries in
+  // `sharedindex.<hash>` beside it, named by its `link` extension: read that one too.
+  const shared = sharedIndexName(buf, offset, hashBytes);
+  if (shared === null) return undefined;
+  if (shared !== undefined) {
+    const more = indexGitlinks(path.join(path.dirname(indexPath), shared), hashBytes);
+    if (more === undefined || more.length === 0 && !existsSync(path.join(path.dirname(indexPath), shared))) return undefined;
+    links.push(...more);
+  }
   return links;
+}
+
+/**
+ * The `sharedindex.<hash>` a split index links to (undefined: not split; null: the extension
+ * table is malformed, so what git reads cannot be told).
+ */
+function sharedIndexName(buf: Buffer, start: number, hashBytes: number): string | undefined | null {
+  let offset = start;
+  const end = buf.length - hashBytes; // the trailing checksum
+  while (offset + 8 <= end) {
+    const signature = buf.toString('latin1', offset, offset + 4);
+    const size = buf.readUInt32BE(offset + 4);
+    if (offset + 8 + size > end) return null;
+    if (signature === 'link') return size >= hashBytes ? `sharedindex.${buf.toString('hex', offset + 8, offset + 8 + hashBytes)}` : null;
+    offset += 8 + size;
+  }
+  return undefined;
 }

@@ -12,6 +12,8 @@ interface Listing {
   /** ino, mtime and ctime: any entry added, removed or renamed in the directory changes them. */
   stamp: string;
   subdirs: string[];
+  /** Dependency trees and other SCAN_SKIP_DIRS, entered only when the index cannot be read. */
+  skipped: string[];
   markers: Map<string, Kind>;
 }
 
@@ -23,6 +25,8 @@ interface Listing {
  */
 export class RepoWalkCache {
   readonly dirs = new Map<string, Listing>();
+  /** Gitlinks per index file, with the index's stamp: a 100k-entry index is parsed once per change. */
+  readonly gitlinks = new Map<string, { stamp: string; links: string[] | undefined }>();
 }
 
 export interface RepoCandidate {
@@ -41,7 +45,7 @@ export interface RepoCandidate {
  * it is in the workspace), and dependency trees (SCAN_SKIP_DIRS) are not entered: gitlinks
  * into them are found from the index instead.
  */
-export function findRepoCandidates(root: string, cache: RepoWalkCache): RepoCandidate[] {
+export function findRepoCandidates(root: string, cache: RepoWalkCache, options: { skipped?: boolean } = {}): RepoCandidate[] {
   const found: RepoCandidate[] = [];
   const stack = [root];
   while (stack.length > 0) {
@@ -52,6 +56,7 @@ export function findRepoCandidates(root: string, cache: RepoWalkCache): RepoCand
     if (dotGit !== undefined) found.push({ dir, shape: 'dot-git', kind: dotGit });
     if (looksLikeGitdir(listing.markers)) found.push({ dir, shape: 'bare', kind: 'dir' });
     stack.push(...listing.subdirs);
+    if (options.skipped) stack.push(...listing.skipped);
   }
   return found;
 }
@@ -73,7 +78,7 @@ function list(dir: string, cache: RepoWalkCache): Listing | undefined {
   }
   const cached = cache.dirs.get(dir);
   if (cached && cached.stamp === stamp) return cached;
-  const listing: Listing = { stamp, subdirs: [], markers: new Map() };
+  const listing: Listing = { stamp, subdirs: [], skipped: [], markers: new Map() };
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -83,7 +88,9 @@ function list(dir: string, cache: RepoWalkCache): Listing | undefined {
   for (const e of entries) {
     const kind: Kind = e.isSymbolicLink() ? 'symlink' : e.isDirectory() ? 'dir' : e.isFile() ? 'file' : 'other';
     if (MARKERS.has(e.name)) listing.markers.set(e.name, kind);
-    if (kind === 'dir' && !SCAN_SKIP_DIRS.includes(e.name) && e.name !== QUARANTINE_DIR) listing.subdirs.push(path.join(dir, e.name));
+    if (kind !== 'dir' || e.name === QUARANTINE_DIR) continue;
+    if (e.name === '.git') continue; // a gitdir is inspected as one, never walked as a work tree
+    (SCAN_SKIP_DIRS.includes(e.name) ? listing.skipped : listing.subdirs).push(path.join(dir, e.name));
   }
   cache.dirs.set(dir, listing);
   return listing;

@@ -109,6 +109,24 @@ describe.skipIf(!hasGit)('git index gitlinks', () => {
     });
   }
 
+  it('reads the shared index a split index links to', () => {
+    const t = tree();
+    const env = { ...process.env, HOME: t.root, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' };
+    const script = 'git init -q r && cd r && mkdir s && (cd s && git init -q && git commit -q --allow-empty -m s) && git add s 2>/dev/null && git update-index --split-index && echo x > f && git add f';
+    execFileSync('sh', ['-c', script], { cwd: t.root, env, stdio: 'ignore' });
+    expect(readdirSync(t.path('r/.git')).some((n) => n.startsWith('sharedindex.'))).toBe(true);
+    expect(indexGitlinks(t.path('r/.git/index'))).toEqual(['s']);
+  });
+
+  it('with an index it cannot read, the host check looks for repositories in dependency trees too', async () => {
+    const scene = makeScene(tree().root, true);
+    const since = Date.now() - 1;
+    execFileSync('sh', ['-c', 'mkdir -p node_modules/x && cd node_modules/x && git init -q && cp "$EVIL" .git/hooks/post-checkout'], { cwd: scene.workspace, env: { ...process.env, ...scene.env, HOME: scene.home } });
+    expect(findPlanted(scene.workspace, since, new RepoWalkCache())).toEqual([]);
+    writeFileSync(path.join(scene.workspace, '.git', 'index'), 'DIRC\0\0\0\x09junk');
+    expect(findPlanted(scene.workspace, since, new RepoWalkCache()).map((f) => path.relative(scene.workspace, f.path))).toEqual(['node_modules/x/.git/hooks']);
+  });
+
   it('a file that is not an index is "cannot tell", not "no gitlinks"', () => {
     const t = tree();
     writeFileSync(t.path('index'), 'DIRC\0\0\0\x09junk');
