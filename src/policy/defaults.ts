@@ -229,9 +229,12 @@ export const SECRET_ENV_PATTERNS: readonly string[] = [
   // Tokens, keys, passwords.
   '*TOKEN',
   '*_TOKEN_*',
+  'TOKEN_*', // TOKEN_GITHUB
   '*SECRET*',
   'KEY',
   '*_KEY',
+  '*_KEY_*', // OPENAI_KEY_1, SIGNING_KEY_BASE64
+  '*_SIGNINGKEY', // ORG_GRADLE_PROJECT_signingKey (Gradle's documented way to pass it)
   '*APIKEY*',
   '*_ACCESS_KEY*',
   '*PRIVATE_KEY*',
@@ -241,6 +244,12 @@ export const SECRET_ENV_PATTERNS: readonly string[] = [
   '*PASSPHRASE*',
   '*_PASS',
   '*_PWD', // MYSQL_PWD; the underscore keeps PWD and OLDPWD
+  '*_PW', // LDAP_BIND_PW
+  '*_PSW', // Jenkins credentials() bindings: X_PSW
+  '*_CREDS',
+  '*_CREDS_*', // Jenkins: X_CREDS=user:password, X_CREDS_USR
+  'SSHPASS',
+  '*AUTHORIZATION*',
   '*CREDENTIAL*',
   '*_AUTH',
   '*_AUTH_*',
@@ -260,6 +269,10 @@ export const SECRET_ENV_PATTERNS: readonly string[] = [
   '*CONN_STR*',
   '*CONNSTR*',
   '*DATABASE_URL',
+  // Headers and whole configs that carry credentials.
+  'OTEL_*HEADERS', // OTEL_EXPORTER_OTLP_HEADERS=x-honeycomb-team=...
+  '*KUBE*CONFIG*DATA*', // base64 kubeconfig in CI
+  'BUNDLE_*__*', // Bundler per-host credentials: BUNDLE_GEMS__EXAMPLE__COM=user:password
   // npm: every per-registry setting (`//host/:_authToken`, `:_auth`, `:_password`, `:certfile`)
   // and the global `_auth`. Not `npm_config_*auth*`: that would drop `init-author-name`.
   'npm_config_//*',
@@ -317,12 +330,14 @@ export const SECRET_ENV_VALUE_PATTERNS: readonly RegExp[] = [
   /\bhf_[A-Za-z0-9]{30,}/, // Hugging Face
   /\bAIza[A-Za-z0-9_-]{35}/, // Google API keys
   /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/, // AWS access key ids
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  /-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----/, // PEM and PGP private keys
+  /LS0tLS1CRUdJTi[A-Za-z0-9+/]*/, // base64 of "-----BEGIN" (a base64'd key or kubeconfig)
+  /\b(?:basic|bearer)\s+[A-Za-z0-9+/=._~-]{8,}/i, // an HTTP Authorization value (GIT_CONFIG_VALUE_0=Authorization: Basic ...)
   /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./, // a JWT (header.payload.)
   /https:\/\/hooks\.slack\.com\/services\//,
   /https:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/webhooks\//,
   // key=value connection strings (libpq `password=`, ADO.NET `Pwd=`) and tokens in URL queries.
-  /(?:^|[\s;&?])(?:password|passwd|pwd|access_token|api_key|apikey)=[^\s;&]/i,
+  /(?:^|[\s;&?])(?:password|passwd|pwd|access_token|api_key|apikey|sig)=[^\s;&]/i, // sig=: Azure SAS URLs
 ];
 
 /** Always kept, whatever the patterns say: the command needs them to behave normally. */
