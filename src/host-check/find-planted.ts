@@ -1,10 +1,11 @@
-import { lstatSync, readdirSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { isInside } from '../policy/paths.js';
-import { isPlainGitConfig } from './git-config-safety.js';
+import type { Baseline } from './baseline.js';
+import { configIncludes, isPlainGitConfig } from './git-config-safety.js';
 import { indexGitlinks } from './git-index.js';
-import { GITDIR_MODULES, GITDIR_PROGRAM_DIRS, GITDIR_REDIRECT_FILES, GITDIR_UNWRITTEN_DIRS, QUARANTINE_DIR } from './git-trust.js';
-import { findRepoCandidates, type RepoWalkCache } from './repo-walk.js';
+import { GITDIR_MODULES, GITDIR_PROGRAM_DIRS, GITDIR_REDIRECT_FILES, GITDIR_UNWRITTEN_DIRS } from './git-trust.js';
+import { findRepoCandidates, readable, type RepoWalkCache } from './repo-walk.js';
 
 export interface PlantedItem {
   /** Absolute path of what a command left behind. */
@@ -13,62 +14,110 @@ export interface PlantedItem {
   reason: string;
 }
 
+/** Something host git trusts, found in the workspace, with what its age is judged by. */
+interface Trusted {
+  path: string;
+  st: Stats;
+  reason: string;
+  /** A regular-file config git init/clone would write is ordinary work, whatever its age. */
+  exemptIfPlain?: boolean;
+}
+
+export interface Findings {
+  planted: PlantedItem[];
+  /** Identities of every trusted item left in place, for the next check's baseline. */
+  seen: Map<string, string>;
+}
+
+/** The identity a baseline remembers: a rename into place keeps ino, a rewrite changes ctime. */
+export const identityOf = (st: Stats) => `${st.ino}:${st.ctimeMs}`;
+
 /**
- * Everything under the writable root `root` that host git would trust and that was created or
- * changed at or after `since` (ms since the epoch; a change sets an entry's ctime, which no
- * command can set back). Reads only; the caller decides what to do with the findings.
- *
- * The user's own repository metadata predates the session and is left alone; what a command
- * made is found whatever its name: config, hooks, redirections (`commondir`, `gitdir`,
- * `config.worktree`, a `.git` file or symlink pointing elsewhere) and symlinks that git would
- * write through, in the root's repository, in any repository nested in the workspace, in
- * submodule gitdirs, and in any directory shaped like a bare repository (the root included).
+ * Everything under the writable root `root` that host git would trust (see git-trust.ts) and
+ * that a command made or moved into place during the session that began at `since`:
+ * - made or changed: its ctime is at or after `since` (no command can set a ctime back);
+ * - moved into place with an old ctime (renaming a parent keeps the children's ctimes, so a
+ *   repository parked by one command and moved into view by the next): it is not in the
+ *   baseline of trusted items the previous check recorded, although it is older than that
+ *   check, and a directory on its way from the root was renamed or changed in this session.
+ *   What the user made or moved in between sessions is not flagged.
+ * Reads only, except that a directory the command made unlistable is made listable again.
  */
-export function findPlanted(root: string, since: number, cache: RepoWalkCache): PlantedItem[] {
-  const found = new Map<string, string>();
-  const add = (p: string, reason: string) => {
-    if (!found.has(p)) found.set(p, reason);
+export function findPlanted(root: string, since: number, cache: RepoWalkCache, baseline?: Baseline): Findings {
+  const items = trustedItems(root, cache);
+  const planted = new Map<string, string>();
+  const seen = new Map<string, string>();
+  for (const item of items) {
+    if (item.exemptIfPlain && item.st.isFile() && isPlainGitConfig(readText(item.path))) continue;
+    const id = identityOf(item.st);
+    const made = item.st.ctimeMs >= since;
+    const moved = baseline !== undefined && item.st.ctimeMs < baseline.time && baseline.items[item.path] !== id && movedDuringSession(root, item.path, since);
+    if (made || moved) {
+      if (!planted.has(item.path)) planted.set(item.path, moved && !made ? `${item.reason}; it was moved into place by the command` : item.reason);
+    } else {
+      seen.set(item.path, id);
+    }
+  }
+  return { planted: [...planted].map(([p, reason]) => ({ path: p, reason })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), seen };
+}
+
+/** A directory between `root` (exclusive) and `p` changed during the session: a rename into place shows there. */
+function movedDuringSession(root: string, p: string, since: number): boolean {
+  for (let dir = path.dirname(p); dir !== root && isInside(dir, root); dir = path.dirname(dir)) {
+    if ((lstat(dir)?.ctimeMs ?? 0) >= since) return true;
+  }
+  return false;
+}
+
+/** Every item host git would trust under `root`, whatever its age. */
+function trustedItems(root: string, cache: RepoWalkCache): Trusted[] {
+  const items: Trusted[] = [];
+  /** gitdir -> { whole: search all of it for symlinks, worktree: the directory its index describes } */
+  const gitdirs = new Map<string, { whole: boolean; worktree?: string }>();
+  const addGitdir = (dir: string, whole: boolean, worktree?: string) => {
+    if (!gitdirs.has(dir)) gitdirs.set(dir, { whole, ...(worktree === undefined ? {} : { worktree }) });
   };
-  const isNew = (st: Stats | undefined) => st !== undefined && st.ctimeMs >= since;
-  /** gitdir -> whether to search all of it for symlinks (a `.git` or module gitdir) or only where git writes (a bare-shaped workspace directory). */
-  const gitdirs = new Map<string, boolean>();
+  const dotGit = (holder: string) => inspectDotGit(holder, root, items, addGitdir);
 
   for (const candidate of findRepoCandidates(root, cache)) {
-    if (candidate.shape === 'bare') {
-      if (!gitdirs.has(candidate.dir)) gitdirs.set(candidate.dir, false);
-      continue;
+    if (candidate.shape === 'bare') addGitdir(candidate.dir, false);
+    else dotGit(candidate.dir);
+  }
+  // Gitlinks: host `git status` visits every gitlink in an index (even in ignored or skipped
+  // directories), and in each repository it visits, that repository's own gitlinks.
+  const visited = new Set<string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [gitdir, info] of [...gitdirs]) {
+      if (info.worktree === undefined || visited.has(gitdir)) continue;
+      visited.add(gitdir);
+      changed = true;
+      const links = cachedGitlinks(path.join(gitdir, 'index'), gitdir, cache);
+      // An index this parser cannot read: look for repositories in the skipped trees too.
+      const holders = links === undefined ? findRepoCandidates(info.worktree, cache, { skipped: true }).filter((c) => c.shape === 'dot-git').map((c) => c.dir) : links.map((l) => path.join(info.worktree!, l));
+      for (const holder of holders) if (isInside(holder, root)) dotGit(holder);
     }
-    inspectDotGit(path.join(candidate.dir, '.git'), root, since, add, gitdirs);
   }
-  // Gitlinks in the root index: host `git status` visits each, even inside ignored or skipped
-  // directories the walk does not enter.
-  const rootIndex = path.join(root, '.git', 'index');
-  const gitlinks = cachedGitlinks(rootIndex, path.join(root, '.git'), cache);
-  // An index this parser cannot read: look for repositories in the skipped trees too.
-  const extra = gitlinks === undefined ? findRepoCandidates(root, cache, { skipped: true }).filter((c) => c.shape === 'dot-git').map((c) => path.relative(root, c.dir)) : [];
-  for (const link of [...(gitlinks ?? []), ...extra]) {
-    const dotGit = path.join(root, link, '.git');
-    if (isInside(dotGit, root)) inspectDotGit(dotGit, root, since, add, gitdirs);
-  }
-  for (const gitdir of [...gitdirs.keys()]) addModules(gitdir, gitdirs);
+  for (const gitdir of [...gitdirs.keys()]) addModules(gitdir, cache, (dir) => addGitdir(dir, true));
 
-  for (const [gitdir, whole] of gitdirs) {
+  for (const [gitdir, { whole }] of gitdirs) {
     for (const name of GITDIR_REDIRECT_FILES) {
       const p = path.join(gitdir, name);
       const st = lstat(p);
       // Only a file or a symlink is read; an empty directory by that name (a cordon placeholder) is not.
-      if (!isNew(st) || !(st!.isFile() || st!.isSymbolicLink())) continue;
-      // A config `git init` or `git clone` would write is ordinary work; anything more is not.
-      if ((name === 'config' || name === 'config.worktree') && st!.isFile() && isPlainGitConfig(readText(p))) continue;
-      add(p, `git reads ${name} in a repository's metadata (${describe(name)}); it was created or changed by the command`);
+      if (st && (st.isFile() || st.isSymbolicLink())) {
+        items.push({ path: p, st, reason: `git reads ${name} in a repository's metadata (${describe(name)})`, exemptIfPlain: name === 'config' || name === 'config.worktree' });
+      }
     }
-    for (const name of GITDIR_PROGRAM_DIRS) {
-      const p = path.join(gitdir, name);
-      if (hooksChanged(p, since)) add(p, "git runs programs from a repository's hooks directory; the command put a hook there");
+    for (const name of GITDIR_PROGRAM_DIRS) items.push(...hookItems(path.join(gitdir, name), cache));
+    for (const [p, st] of symlinksIn(gitdir, whole, cache)) items.push({ path: p, st, reason: 'a symlink in repository metadata: host git would read or write through it outside the repository' });
+    for (const include of configIncludes(readText(path.join(gitdir, 'config')))) {
+      const p = path.resolve(gitdir, include);
+      const st = lstat(p);
+      if (st && isInside(p, root) && (st.isFile() || st.isSymbolicLink())) items.push({ path: p, st, reason: `included by ${path.join(gitdir, 'config')} (include.path): read as that repository's configuration`, exemptIfPlain: true });
     }
-    for (const link of newSymlinks(gitdir, since, whole)) add(link, 'a symlink in repository metadata: host git would read or write through it outside the repository');
   }
-  return [...found].map(([p, reason]) => ({ path: p, reason })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return items;
 }
 
 /** indexGitlinks, re-parsed only when the index file changed (ino, size, mtime, ctime). */
@@ -83,16 +132,17 @@ function cachedGitlinks(index: string, gitdir: string, cache: RepoWalkCache): st
   return links;
 }
 
-function inspectDotGit(dotGit: string, root: string, since: number, add: (p: string, reason: string) => void, gitdirs: Map<string, boolean>): void {
+/** `holder/.git`: a directory is a gitdir, a file points to one, a symlink is itself suspect. */
+function inspectDotGit(holder: string, root: string, items: Trusted[], addGitdir: (dir: string, whole: boolean, worktree?: string) => void): void {
+  const dotGit = path.join(holder, '.git');
   const st = lstat(dotGit);
   if (!st) return;
-  const isNew = st.ctimeMs >= since;
   if (st.isSymbolicLink()) {
-    if (isNew) add(dotGit, 'a `.git` symlink: host git would use whatever repository it points to');
+    items.push({ path: dotGit, st, reason: 'a `.git` symlink: host git would use whatever repository it points to' });
     return;
   }
   if (st.isDirectory()) {
-    gitdirs.set(dotGit, true);
+    addGitdir(dotGit, true, holder);
     return;
   }
   if (!st.isFile()) return;
@@ -100,9 +150,9 @@ function inspectDotGit(dotGit: string, root: string, since: number, add: (p: str
   if (target !== undefined && isInside(target, root)) {
     // A pointer inside the workspace (a submodule's `.git` -> `.git/modules/NAME`): what it
     // points to is checked like any gitdir.
-    gitdirs.set(target, true);
-  } else if (isNew) {
-    add(dotGit, `a \`.git\` file pointing ${target === undefined ? 'nowhere git can use' : `outside the workspace (${target})`}: host git would write that repository's metadata`);
+    addGitdir(target, true, holder);
+  } else {
+    items.push({ path: dotGit, st, reason: `a \`.git\` file pointing ${target === undefined ? 'nowhere git can use' : `outside the workspace (${target})`}: host git would write that repository's metadata` });
   }
 }
 
@@ -119,18 +169,14 @@ function gitfileTarget(file: string): string | undefined {
 }
 
 /** Submodule gitdirs under `gitdir/modules`, at any depth (a module's name may contain slashes). */
-function addModules(gitdir: string, gitdirs: Map<string, boolean>): void {
+function addModules(gitdir: string, cache: RepoWalkCache, add: (dir: string) => void): void {
   const stack = [path.join(gitdir, GITDIR_MODULES)];
   while (stack.length > 0) {
     const dir = stack.pop()!;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      continue;
-    }
+    const entries = readable(dir, cache);
+    if (!entries) continue;
     if (entries.some((e) => e.name === 'HEAD')) {
-      gitdirs.set(dir, true);
+      add(dir);
       stack.push(path.join(dir, GITDIR_MODULES));
       continue;
     }
@@ -139,53 +185,50 @@ function addModules(gitdir: string, gitdirs: Map<string, boolean>): void {
 }
 
 /**
- * A hooks directory that is itself new or a symlink, or holds a new entry git would run (git
- * runs hooks by exact name; the `*.sample` files `git init` writes are never run).
+ * What git would run from a hooks directory: the directory itself if it is a link or a file,
+ * else every entry but the regular `*.sample` files `git init` writes (git runs hooks by exact
+ * name, so those never run).
  */
-function hooksChanged(p: string, since: number): boolean {
-  const st = lstat(p);
-  if (!st) return false;
-  // A symlink or file named hooks: new means planted (git would follow the link).
-  if (!st.isDirectory()) return st.ctimeMs >= since;
-  try {
-    return readdirSync(p).some((name) => {
-      const entry = lstat(path.join(p, name));
-      if (!entry || entry.ctimeMs < since) return false;
-      return !(name.endsWith('.sample') && entry.isFile());
-    });
-  } catch {
-    return true;
+function hookItems(hooks: string, cache: RepoWalkCache): Trusted[] {
+  const st = lstat(hooks);
+  if (!st) return [];
+  const reason = "git runs programs from a repository's hooks directory";
+  if (!st.isDirectory()) return [{ path: hooks, st, reason }];
+  const items: Trusted[] = [];
+  for (const e of readable(hooks, cache) ?? []) {
+    const p = path.join(hooks, e.name);
+    const entry = lstat(p);
+    if (!entry || (e.name.endsWith('.sample') && entry.isFile())) continue;
+    items.push({ path: p, st: entry, reason });
   }
+  return items;
 }
 
 /** Subdirectories git itself writes in a gitdir; in a bare-shaped directory only these are searched. */
 const GIT_WRITTEN_SUBDIRS: readonly string[] = ['refs', 'logs', 'info', 'worktrees', 'rebase-merge', 'rebase-apply', 'sequencer'];
 
 /**
- * Symlinks made since `since` in a gitdir: everywhere but objects/ (never written by name) and
- * modules/ (checked as gitdirs of their own) when `whole`; else, for a bare-shaped workspace
- * directory, in its top level and the subdirectories git writes.
+ * Symlinks in a gitdir: everywhere but deep in objects/ (git writes objects to temporary files
+ * and links them into place, never through a name; but `objects/XX` itself is a directory it
+ * writes into, so one level of objects/ is searched) and modules/ (gitdirs of their own), when
+ * `whole`; else, for a bare-shaped workspace directory, its top level and where git writes.
  */
-function newSymlinks(gitdir: string, since: number, whole: boolean): string[] {
-  const links: string[] = [];
-  const stack: Array<{ dir: string; top: boolean }> = [{ dir: gitdir, top: true }];
+function symlinksIn(gitdir: string, whole: boolean, cache: RepoWalkCache): Array<[string, Stats]> {
+  const links: Array<[string, Stats]> = [];
+  const stack: Array<{ dir: string; depth: number; objects: boolean }> = [{ dir: gitdir, depth: 0, objects: false }];
   while (stack.length > 0) {
-    const { dir, top } = stack.pop()!;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const e of entries) {
+    const { dir, depth, objects } = stack.pop()!;
+    for (const e of readable(dir, cache) ?? []) {
       const p = path.join(dir, e.name);
       if (e.isSymbolicLink()) {
-        if ((lstat(p)?.ctimeMs ?? 0) >= since) links.push(p);
+        const st = lstat(p);
+        if (st) links.push([p, st]);
         continue;
       }
-      if (!e.isDirectory()) continue;
-      if (!top) stack.push({ dir: p, top: false });
-      else if (whole ? !GITDIR_UNWRITTEN_DIRS.includes(e.name) && e.name !== GITDIR_MODULES && e.name !== QUARANTINE_DIR : GIT_WRITTEN_SUBDIRS.includes(e.name)) stack.push({ dir: p, top: false });
+      if (!e.isDirectory() || objects) continue;
+      if (depth > 0) stack.push({ dir: p, depth: depth + 1, objects: false });
+      else if (GITDIR_UNWRITTEN_DIRS.includes(e.name)) stack.push({ dir: p, depth: 1, objects: true });
+      else if (whole ? e.name !== GITDIR_MODULES : GIT_WRITTEN_SUBDIRS.includes(e.name)) stack.push({ dir: p, depth: 1, objects: false });
     }
   }
   return links;
@@ -214,13 +257,13 @@ function describe(name: string): string {
 
 /** Object hash length of a repository: sha256 repositories say so in their config. */
 function hashBytes(gitdir: string): 20 | 32 {
-  try {
-    return /objectformat\s*=\s*sha256/i.test(readFileSync(path.join(gitdir, 'config'), 'utf8')) ? 32 : 20;
-  } catch {
-    return 20;
-  }
+  return /objectformat\s*=\s*sha256/i.test(readText(path.join(gitdir, 'config'))) ? 32 : 20;
 }
 
 function lstat(p: string): Stats | undefined {
-  return lstatSync(p, { throwIfNoEntry: false });
+  try {
+    return lstatSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }

@@ -46,3 +46,24 @@ export function isPlainGitConfig(text: string): boolean {
   }
   return true;
 }
+
+/**
+ * The files a config includes (`[include] path = X`, `[includeIf "..."] path = X`), as written:
+ * relative ones are relative to the including file's directory; `~/` ones are left to the
+ * caller. Read loosely (any line that looks like a path key in such a section): a path missed
+ * here would be a file host git reads as config without this check looking at it.
+ */
+export function configIncludes(text: string): string[] {
+  const paths: string[] = [];
+  let inInclude = false;
+  for (const line of text.split(/\r?\n/)) {
+    const header = /^\s*\[\s*([A-Za-z0-9.-]+)/.exec(line);
+    if (header) inInclude = /^include(if)?$/i.test(header[1]!);
+    const key = /^\s*(?:\[[^\]]*\])?\s*path\s*=\s*(.*?)\s*$/i.exec(line);
+    if (inInclude && key && key[1]) {
+      const value = key[1].replace(/^"(.*)"$/, '$1');
+      if (!value.startsWith('~')) paths.push(value);
+    }
+  }
+  return paths;
+}

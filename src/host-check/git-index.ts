@@ -65,6 +65,9 @@ export function indexGitlinks(indexPath: string, hashBytes: 20 | 32 = 20): strin
       offset = start + ((end - start + 8) & ~7);
     }
     previous = name;
+    // A split index stores a changed entry of the shared index as a nameless replacement, placed
+    // by an EWAH bitmap this parser does not decode: cannot tell which path it is.
+    if (name === '') return undefined;
     if ((mode & TYPE_MASK) === GITLINK_TYPE) links.push(name);
   }
   // A split index (`git update-index --split-index`) keeps most entries in

@@ -1,3 +1,4 @@
+import { loadBaseline, saveBaseline } from './baseline.js';
 import { findPlanted } from './find-planted.js';
 import { quarantine, type QuarantinedItem } from './quarantine.js';
 import { RepoWalkCache } from './repo-walk.js';
@@ -46,7 +47,13 @@ export class HostGuard {
         if (session.active > 0) continue;
         this.#roots.delete(root);
         try {
-          moved.push(...quarantine(root, findPlanted(root, session.since, this.#cache)));
+          this.#cache.repaired.length = 0;
+          const { planted, seen } = findPlanted(root, session.since, this.#cache, loadBaseline(root));
+          for (const dir of this.#cache.repaired.splice(0)) {
+            moved.push({ path: dir, reason: 'the command made this directory unlistable, which would hide what is below it from this check; made listable again (owner rwx)', action: 'made-readable' });
+          }
+          moved.push(...quarantine(root, planted));
+          saveBaseline(root, { time: Date.now(), items: Object.fromEntries(seen) });
         } catch (error) {
           // Never silent: an unchecked workspace is reported like an item that could not be moved.
           moved.push({ path: root, reason: 'the host check of this workspace failed', error: (error as Error).message });

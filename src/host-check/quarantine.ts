@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PlantedItem } from './find-planted.js';
 import { QUARANTINE_DIR } from './git-trust.js';
@@ -10,8 +10,15 @@ export interface QuarantinedItem {
   /** Where it is now (renamed, never copied or deleted); absent when the move failed. */
   movedTo?: string;
   reason: string;
-  /** Why it could not be moved; the item is then still in place and acts on host git. */
+  /** Why it could not be moved. */
   error?: string;
+  /**
+   * What was done instead when it could not be moved: `disabled` (a file made unreadable,
+   * chmod 000: git then stops with an error instead of obeying it) or `made-readable` (a
+   * directory the command made unlistable, to hide what was below it from the check).
+   * Absent with an error: the item is still in place and active.
+   */
+  action?: 'disabled' | 'made-readable';
 }
 
 /**
@@ -29,25 +36,74 @@ export function quarantine(root: string, items: readonly PlantedItem[], now = ne
   const stamp = `${now.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   let dir: string;
   try {
-    dir = path.join(quarantineBase(root, stamp), stamp);
-    mkdirSync(dir, { mode: 0o700 });
+    dir = quarantineDir(root, stamp);
   } catch (error) {
-    return items.map((item) => ({ ...item, error: `cannot create a quarantine directory in ${root}: ${(error as Error).message}` }));
+    return items.map((item) => disable(item, `cannot create a quarantine directory in ${root}: ${(error as Error).message}`));
   }
   // Deepest first, so a symlink inside a hooks directory goes before the directory itself.
   const ordered = [...items].sort((a, b) => b.path.length - a.path.length);
   return ordered.map((item) => {
     const movedTo = path.join(dir, encodeURIComponent(path.relative(root, item.path)));
     try {
-      renameSync(item.path, movedTo);
+      renameWithOwnerWrite(item.path, movedTo);
       return { ...item, movedTo };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // Already moved with an enclosing item (e.g. inside a quarantined hooks directory).
       if (code === 'ENOENT') return { ...item, movedTo: path.join(dir, '(with its parent)') };
-      return { ...item, error: `rename failed: ${(error as Error).message}` };
+      return disable(item, `rename failed: ${(error as Error).message}`);
     }
   });
+}
+
+/**
+ * A command can make the directory holding an item read-only (`chmod 555 .git`) so the rename
+ * fails: the user owns it, so owner write is given back to that directory, and the rename tried
+ * again. Nothing else about the directory changes.
+ */
+function renameWithOwnerWrite(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') throw error;
+    const parent = path.dirname(from);
+    const st = statSync(parent);
+    if (st.uid !== process.getuid?.()) throw error;
+    chmodSync(parent, (st.mode & 0o7777) | 0o700);
+    renameSync(from, to);
+  }
+}
+
+/** The last resort when an item cannot be moved: a file git cannot read stops git instead of obeying it. */
+function disable(item: PlantedItem, error: string): QuarantinedItem {
+  try {
+    const st = lstatSync(item.path);
+    if (st.isFile() || st.isDirectory()) {
+      chmodSync(item.path, 0);
+      return { ...item, error, action: 'disabled' };
+    }
+  } catch {
+    // fall through: reported as still active
+  }
+  return { ...item, error };
+}
+
+/** A fresh `<base>/<stamp>` directory; a base that is unusable (not ours to write) is replaced by a sibling. */
+function quarantineDir(root: string, stamp: string): string {
+  const base = quarantineBase(root, stamp);
+  try {
+    const dir = path.join(base, stamp);
+    mkdirSync(dir, { mode: 0o700 });
+    return dir;
+  } catch {
+    const fresh = `${path.join(root, QUARANTINE_DIR)}-${stamp}`;
+    mkdirSync(fresh, { mode: 0o700 });
+    writeFileSync(path.join(fresh, '.gitignore'), '# cordon: items a sandboxed command planted for host git, moved aside\n*\n', { flag: 'wx' });
+    const dir = path.join(fresh, stamp);
+    mkdirSync(dir, { mode: 0o700 });
+    return dir;
+  }
 }
 
 /**

@@ -1,7 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { SCAN_SKIP_DIRS } from '../policy/defaults.js';
-import { QUARANTINE_DIR } from './git-trust.js';
 
 type Kind = 'dir' | 'file' | 'symlink' | 'other';
 
@@ -25,6 +24,8 @@ interface Listing {
  */
 export class RepoWalkCache {
   readonly dirs = new Map<string, Listing>();
+  /** Directories the last walk found unreadable and made readable again (reported by the check). */
+  readonly repaired: string[] = [];
   /** Gitlinks per index file, with the index's stamp: a 100k-entry index is parsed once per change. */
   readonly gitlinks = new Map<string, { stamp: string; links: string[] | undefined }>();
 }
@@ -48,23 +49,39 @@ export interface RepoCandidate {
 export function findRepoCandidates(root: string, cache: RepoWalkCache, options: { skipped?: boolean } = {}): RepoCandidate[] {
   const found: RepoCandidate[] = [];
   const stack = [root];
+  const visit = (dir: string, listing: Listing) => {
+    const dotGit = listing.markers.get('.git');
+    if (dotGit !== undefined) found.push({ dir, shape: 'dot-git', kind: dotGit });
+    if (looksLikeGitdir(listing.markers)) found.push({ dir, shape: 'bare', kind: 'dir' });
+  };
   while (stack.length > 0) {
     const dir = stack.pop()!;
     const listing = list(dir, cache);
     if (!listing) continue;
-    const dotGit = listing.markers.get('.git');
-    if (dotGit !== undefined) found.push({ dir, shape: 'dot-git', kind: dotGit });
-    if (looksLikeGitdir(listing.markers)) found.push({ dir, shape: 'bare', kind: 'dir' });
+    visit(dir, listing);
     stack.push(...listing.subdirs);
     if (options.skipped) stack.push(...listing.skipped);
+    else {
+      // A dependency tree's own top level is looked at, not entered: an IDE scanning the
+      // workspace one level deep (VS Code's default) opens `.venv/.git` or `target/.git`.
+      for (const skipped of listing.skipped) {
+        const inner = list(skipped, cache);
+        if (inner) visit(skipped, inner);
+      }
+    }
   }
   return found;
 }
 
-/** git's is_git_directory(), on names only: `HEAD`, and `objects/` + `refs/` or a `commondir`. */
+/**
+ * git's is_git_directory(), on names only, widened: `HEAD` with `commondir` or with `objects`
+ * and `refs` of ANY kind (git only checks access(2), so symlinks to directories count), and also
+ * `objects` + `refs` without `HEAD`: a repository parked for a later command to complete by
+ * adding one file is inspected now, while its config is still new.
+ */
 function looksLikeGitdir(markers: Map<string, Kind>): boolean {
-  if (!markers.has('HEAD')) return false;
-  return markers.has('commondir') || (markers.get('objects') === 'dir' && markers.get('refs') === 'dir');
+  const objectsAndRefs = markers.has('objects') && markers.has('refs');
+  return objectsAndRefs || (markers.has('HEAD') && markers.has('commondir'));
 }
 
 function list(dir: string, cache: RepoWalkCache): Listing | undefined {
@@ -79,19 +96,37 @@ function list(dir: string, cache: RepoWalkCache): Listing | undefined {
   const cached = cache.dirs.get(dir);
   if (cached && cached.stamp === stamp) return cached;
   const listing: Listing = { stamp, subdirs: [], skipped: [], markers: new Map() };
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return undefined;
-  }
+  const entries = readable(dir, cache);
+  if (entries === undefined) return undefined;
   for (const e of entries) {
     const kind: Kind = e.isSymbolicLink() ? 'symlink' : e.isDirectory() ? 'dir' : e.isFile() ? 'file' : 'other';
     if (MARKERS.has(e.name)) listing.markers.set(e.name, kind);
-    if (kind !== 'dir' || e.name === QUARANTINE_DIR) continue;
+    if (kind !== 'dir') continue;
     if (e.name === '.git') continue; // a gitdir is inspected as one, never walked as a work tree
     (SCAN_SKIP_DIRS.includes(e.name) ? listing.skipped : listing.subdirs).push(path.join(dir, e.name));
   }
   cache.dirs.set(dir, listing);
   return listing;
+}
+
+/**
+ * A directory's entries. One the command made unlistable (`chmod 111 src`) would hide what is
+ * below it from this check while git, which only needs search permission, still finds it: so
+ * a directory this user owns is made readable again (u+rx), and reported.
+ */
+export function readable(dir: string, cache: RepoWalkCache): Dirent[] | undefined {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EACCES') return undefined;
+  }
+  try {
+    const st = statSync(dir);
+    if (st.uid !== process.getuid?.()) return undefined;
+    chmodSync(dir, (st.mode & 0o7777) | 0o700);
+    cache.repaired.push(dir);
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ProtectedName } from './defaults.js';
+import { configIncludes } from '../host-check/git-config-safety.js';
 import { FsView, isInside } from './paths.js';
 
 /**
@@ -26,11 +28,23 @@ export function gitProtectedNames(root: string, fsv: FsView): ProtectedName[] {
     if (fsv.kind(path.join(module, 'config')) === 'file') names.push({ path: `${rel}/config`, kind: 'file' });
     if (fsv.kind(path.join(module, 'hooks')) === 'dir') names.push({ path: `${rel}/hooks`, kind: 'dir' });
   }
-  // Only the repository's own config: a global hooksPath points at the user's own directory.
-  const hooksPath = configuredHooksPath(path.join(gitdir, 'config'));
+  // The repository's config wins over the user's global ones, as in git; a relative hooksPath
+  // is relative to the work tree, so a global `core.hooksPath = .githooks` lands in here too.
+  const home = process.env.HOME ?? os.homedir();
+  const xdg = process.env.XDG_CONFIG_HOME ?? path.join(home, '.config');
+  const configs = [path.join(gitdir, 'config'), path.join(home, '.gitconfig'), path.join(xdg, 'git', 'config')];
+  const hooksPath = configs.map(configuredHooksPath).find((v) => v !== undefined);
   if (hooksPath !== undefined && !hooksPath.startsWith('~')) {
-    const absolute = path.resolve(root, hooksPath);
+    let absolute = path.resolve(root, hooksPath);
+    // husky 9 points git at `.husky/_`, whose scripts run the hook bodies in `.husky/`.
+    if (path.basename(absolute) === '_') absolute = path.dirname(absolute);
     if (isInside(absolute, root) && absolute !== root && !isInside(absolute, gitdir)) names.push({ path: `${path.relative(root, absolute)}/`, kind: 'dir' });
+  }
+  // Files the repository config includes (`include.path = ../.gitconfig`, a team's shared
+  // settings) are read as config: an existing one inside the workspace is kept read-only.
+  for (const include of configIncludes(readText(path.join(gitdir, 'config')))) {
+    const absolute = path.resolve(gitdir, include);
+    if (isInside(absolute, root) && !isInside(absolute, gitdir) && fsv.kind(absolute) === 'file') names.push({ path: path.relative(root, absolute), kind: 'file' });
   }
   return names;
 }
@@ -57,14 +71,17 @@ function submoduleGitdirs(gitdir: string): string[] {
   return found;
 }
 
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** core.hooksPath in one config file (the last setting wins, as in git). */
 function configuredHooksPath(file: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = readText(file);
   let section = '';
   let value: string | undefined;
   for (const line of text.split(/\r?\n/)) {

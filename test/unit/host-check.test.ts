@@ -29,7 +29,7 @@ async function plantAndFind(attack: (typeof GIT_ATTACKS)[number]) {
   await sleep(30);
   const since = Date.now();
   execFileSync('sh', ['-c', attack.plant], { cwd: scene.workspace, env: { ...process.env, ...scene.env, HOME: scene.home, GIT_CONFIG_NOSYSTEM: '1' }, stdio: 'ignore' });
-  return { scene, found: findPlanted(scene.workspace, since, new RepoWalkCache()) };
+  return { scene, found: findPlanted(scene.workspace, since, new RepoWalkCache()).planted };
 }
 
 describe.skipIf(!hasGit)('host check: what a command planted for host git (real git on the host)', () => {
@@ -65,7 +65,7 @@ describe.skipIf(!hasGit)('host check: what a command planted for host git (real 
     const work = ['echo more >> README', 'git add README', 'git commit -qm two', 'git checkout -qb feature', 'git init -q fixtures/repo', 'git clone -q . clones/copy'].join(' && ');
     execFileSync('sh', ['-c', work], { cwd: scene.workspace, env: { ...process.env, HOME: scene.home, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' }, stdio: 'ignore' });
     expect(existsSync(path.join(scene.workspace, 'clones', 'copy', '.git', 'config'))).toBe(true);
-    expect(findPlanted(scene.workspace, since, new RepoWalkCache())).toEqual([]);
+    expect(findPlanted(scene.workspace, since, new RepoWalkCache()).planted).toEqual([]);
   });
 
   it('a cached walk sees a repository planted deep in a tree it has already walked', async () => {
@@ -73,17 +73,17 @@ describe.skipIf(!hasGit)('host check: what a command planted for host git (real 
     mkdirSync(path.join(scene.workspace, 'a', 'b', 'c'), { recursive: true });
     const cache = new RepoWalkCache();
     const since = Date.now() - 1;
-    expect(findPlanted(scene.workspace, since, cache)).toEqual([]);
+    expect(findPlanted(scene.workspace, since, cache).planted).toEqual([]);
     mkdirSync(path.join(scene.workspace, 'a', 'b', 'c', '.git', 'hooks'), { recursive: true });
     writeFileSync(path.join(scene.workspace, 'a', 'b', 'c', '.git', 'hooks', 'post-checkout'), '#!/bin/sh\n');
-    expect(findPlanted(scene.workspace, since, cache).map((f) => path.relative(scene.workspace, f.path))).toEqual(['a/b/c/.git/hooks']);
+    expect(findPlanted(scene.workspace, since, cache).planted.map((f) => path.relative(scene.workspace, f.path))).toEqual(['a/b/c/.git/hooks/post-checkout']);
   });
 
   it('a planted .cordon-quarantine symlink cannot steer the moves outside the workspace', async () => {
     const scene = makeScene(tree().root, true);
     const since = Date.now() - 1;
     execFileSync('sh', ['-c', `ln -s "${scene.out}" .cordon-quarantine && rm -f .git/COMMIT_EDITMSG && ln -s "$VICTIM" .git/COMMIT_EDITMSG`], { cwd: scene.workspace, env: { ...process.env, ...scene.env } });
-    const moved = quarantine(scene.workspace, findPlanted(scene.workspace, since, new RepoWalkCache()));
+    const moved = quarantine(scene.workspace, findPlanted(scene.workspace, since, new RepoWalkCache()).planted);
     expect(moved).toHaveLength(1);
     expect(path.dirname(path.dirname(moved[0]!.movedTo!)).startsWith(`${scene.workspace}/.cordon-quarantine-`)).toBe(true);
     expect(readdirSync(scene.out).sort()).toEqual(['other-repo', 'victim']);
@@ -122,9 +122,9 @@ describe.skipIf(!hasGit)('git index gitlinks', () => {
     const scene = makeScene(tree().root, true);
     const since = Date.now() - 1;
     execFileSync('sh', ['-c', 'mkdir -p node_modules/x && cd node_modules/x && git init -q && cp "$EVIL" .git/hooks/post-checkout'], { cwd: scene.workspace, env: { ...process.env, ...scene.env, HOME: scene.home } });
-    expect(findPlanted(scene.workspace, since, new RepoWalkCache())).toEqual([]);
+    expect(findPlanted(scene.workspace, since, new RepoWalkCache()).planted).toEqual([]);
     writeFileSync(path.join(scene.workspace, '.git', 'index'), 'DIRC\0\0\0\x09junk');
-    expect(findPlanted(scene.workspace, since, new RepoWalkCache()).map((f) => path.relative(scene.workspace, f.path))).toEqual(['node_modules/x/.git/hooks']);
+    expect(findPlanted(scene.workspace, since, new RepoWalkCache()).planted.map((f) => path.relative(scene.workspace, f.path))).toEqual(['node_modules/x/.git/hooks/post-checkout']);
   });
 
   it('a file that is not an index is "cannot tell", not "no gitlinks"', () => {
@@ -165,8 +165,8 @@ describe.skipIf(!hasGit)('the quarantine directory', () => {
     const scene = makeScene(tree().root, true);
     const since = Date.now() - 1;
     execFileSync('sh', ['-c', 'mkdir -p sub && cd sub && git init -q && cp "$EVIL" .git/hooks/pre-commit'], { cwd: scene.workspace, env: { ...process.env, ...scene.env, HOME: scene.home } });
-    const moved = quarantine(scene.workspace, findPlanted(scene.workspace, since, new RepoWalkCache()));
-    expect(moved.map((m) => path.relative(scene.workspace, m.path))).toEqual(['sub/.git/hooks']);
+    const moved = quarantine(scene.workspace, findPlanted(scene.workspace, since, new RepoWalkCache()).planted);
+    expect(moved.map((m) => path.relative(scene.workspace, m.path))).toEqual(['sub/.git/hooks/pre-commit']);
     const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: scene.workspace, encoding: 'utf8', env: { ...process.env, HOME: scene.home } });
     expect(status).not.toContain('.cordon-quarantine');
     expect(status).toContain('tools/evil.sh');
