@@ -16,7 +16,7 @@ import { FsView, isInside } from './paths.js';
  * hooksPath directory, which becomes an empty, git-invisible directory. What a command
  * creates where nothing existed is caught by the host check after it (src/host-check/).
  */
-export function gitProtectedNames(root: string, fsv: FsView): ProtectedName[] {
+export function gitProtectedNames(root: string, fsv: FsView, homes: readonly string[] = []): ProtectedName[] {
   const gitdir = path.join(root, '.git');
   if (fsv.kind(gitdir) !== 'dir') return [];
   const names: ProtectedName[] = [];
@@ -30,11 +30,13 @@ export function gitProtectedNames(root: string, fsv: FsView): ProtectedName[] {
   }
   // The repository's config wins over the user's global ones, as in git; a relative hooksPath
   // is relative to the work tree, so a global `core.hooksPath = .githooks` lands in here too.
-  const home = process.env.HOME ?? os.homedir();
-  const xdg = process.env.XDG_CONFIG_HOME ?? path.join(home, '.config');
-  const configs = [path.join(gitdir, 'config'), path.join(home, '.gitconfig'), path.join(xdg, 'git', 'config')];
-  const hooksPath = configs.map(configuredHooksPath).find((v) => v !== undefined);
-  if (hooksPath !== undefined && !hooksPath.startsWith('~')) {
+  // Every home in play: the user's git may run with any of them as HOME.
+  const globals = [...new Set([...homes, process.env.HOME ?? os.homedir()])].flatMap((home) => [path.join(home, '.gitconfig'), path.join(home, '.config', 'git', 'config')]);
+  if (process.env.XDG_CONFIG_HOME) globals.push(path.join(process.env.XDG_CONFIG_HOME, 'git', 'config'));
+  const repoHooksPath = configuredHooksPath(path.join(gitdir, 'config'));
+  const hooksPaths = repoHooksPath !== undefined ? [repoHooksPath] : globals.map(configuredHooksPath).filter((v): v is string => v !== undefined);
+  for (const hooksPath of hooksPaths) {
+    if (hooksPath.startsWith('~')) continue;
     let absolute = path.resolve(root, hooksPath);
     // husky 9 points git at `.husky/_`, whose scripts run the hook bodies in `.husky/`.
     if (path.basename(absolute) === '_') absolute = path.dirname(absolute);

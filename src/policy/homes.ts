@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isSystemDir } from './system-dirs.js';
 
 /**
  * Every home directory whose secrets a command must not read and whose start-up files it
@@ -43,4 +44,39 @@ function passwdHome(uid: number): string | undefined {
     if (fields.length >= 7 && fields[2] === String(uid)) return fields[5];
   }
   return undefined;
+}
+
+/**
+ * As root, every user's home is writable, so every user's start-up files are in reach: a
+ * root workspace of /home/alice lets a command write the ~/.bashrc alice's next shell runs.
+ * These homes count for the "is or contains a home" refusal and for start-up protection
+ * (not for secret hiding: root reading alice's files is root's business). Entries whose home
+ * is missing (/nonexistent), `/`, or a system directory (/bin, /usr/sbin, /var/lib/postgresql,
+ * /run/sshd: no writable root can be or contain one anyway) are left out. Users known only
+ * through NSS/LDAP are not listed. Non-root callers get none: they cannot write other homes.
+ */
+export function passwdHomes(passwdText?: string): string[] {
+  let text = passwdText;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/etc/passwd', 'utf8');
+    } catch {
+      return [];
+    }
+  }
+  const homes: string[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.split(':');
+    const home = fields[5];
+    if (fields.length < 7 || !home || !path.isAbsolute(home) || home.includes('\0')) continue;
+    const normal = path.normalize(home).replace(/(.)\/+$/, '$1');
+    if (normal === '/' || isSystemDir(normal) || homes.includes(normal)) continue;
+    try {
+      if (!statSync(normal).isDirectory()) continue;
+    } catch {
+      continue;
+    }
+    homes.push(normal);
+  }
+  return homes;
 }

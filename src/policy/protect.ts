@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { PROTECTED_IN_HOME, PROTECTED_IN_ROOT, type ProtectedName } from './defaults.js';
 import { gitProtectedNames } from './git-protect.js';
+import type { HomeLocation } from './home-locations.js';
 import { FsView, isInside } from './paths.js';
 import type { ProtectRule } from './resolved.js';
 
@@ -14,8 +15,8 @@ import type { ProtectRule } from './resolved.js';
  * - a middle segment is a file (a worktree's `.git` file): protect that file, so the
  *   gitdir it points to cannot be redirected.
  */
-export function protectedPathsForRoot(root: string, extra: readonly string[], fsv: FsView = new FsView()): ProtectRule[] {
-  const names: ProtectedName[] = [...PROTECTED_IN_ROOT, ...gitProtectedNames(root, fsv)];
+export function protectedPathsForRoot(root: string, extra: readonly string[], fsv: FsView = new FsView(), homes: readonly string[] = []): ProtectRule[] {
+  const names: ProtectedName[] = [...PROTECTED_IN_ROOT, ...gitProtectedNames(root, fsv, homes)];
   for (const rel of extra) names.push({ path: rel, kind: 'file' });
   const rules: ProtectRule[] = [];
   for (const name of names) rules.push(protectOne(root, name, fsv));
@@ -23,30 +24,58 @@ export function protectedPathsForRoot(root: string, extra: readonly string[], fs
 }
 
 /**
- * Shell, session and PATH start-up locations of every home that lies in (or is) this
- * writable root, named relative to that home, not to the root: with a workspace of /home,
- * /home/alice/.bashrc is what alice's shell runs, /home/.bashrc is nothing. The walk starts
- * at the root, so the directories between root and home are pinned too (`mv alice x` would
- * otherwise move the protected files away from their names). Missing ones are protected
- * as placeholders in every root, not only the workspace: an absent ~/.bash_aliases in a
- * writable home is exactly what a command would create.
+ * Start-up locations (and, for item 4, missing secret locations) of the homes in play that
+ * lie inside this writable root, by written path or by real path, protected relative to the
+ * root: with a workspace of /home, /home/alice/.bashrc is what alice's shell runs,
+ * /home/.bashrc is nothing; with a workspace of ~/dotfiles and ~/.bashrc ->
+ * ~/dotfiles/bashrc, the real file is. The walk starts at the root, so the directories
+ * between root and location are pinned too (`mv alice x` would otherwise move the protected
+ * files away from their names). Missing ones become placeholders in every root, not only the
+ * workspace: an absent ~/.bash_aliases in a writable home is exactly what a command would create.
+ *
+ * A written path inside the root that differs from its real path went through a symlink in
+ * the root: mounts cannot protect a link itself, so that is refused (see unprotectableLink),
+ * and only the real path is protected here.
  */
-export function protectedHomePaths(root: string, homes: readonly string[], fsv: FsView = new FsView()): ProtectRule[] {
+export function protectedHomePaths(root: string, locations: readonly HomeLocation[], fsv: FsView = new FsView()): ProtectRule[] {
   const rules: ProtectRule[] = [];
-  for (const home of homes) {
-    // A home that does not exist has no start-up files yet, and a placeholder for the whole
-    // home inside a workspace would be litter: only existing homes are protected.
-    if (!isInside(home, root) || fsv.kind(home) !== 'dir') continue;
-    const prefix = path.relative(root, home);
-    for (const name of PROTECTED_IN_HOME) {
-      const rule = protectOne(root, { path: prefix ? `${prefix}/${name.path}` : name.path, kind: name.kind }, fsv);
-      rules.push({ ...rule, rule: `protect ~/${name.path} (home ${home})` });
-    }
+  for (const loc of locations) {
+    if (loc.real === root || !isInside(loc.real, root)) continue;
+    const rule = protectOne(root, { path: path.relative(root, loc.real), kind: loc.name.kind }, fsv, loc.name.kind);
+    const how = loc.real === loc.written ? '' : `, real path of ${loc.written}`;
+    rules.push({ ...rule, rule: `protect ~/${loc.name.path} (home ${loc.home}${how})` });
   }
   return rules;
 }
 
-function protectOne(root: string, name: ProtectedName, fsv: FsView): ProtectRule {
+/** The first symlink on the way to a location that lies inside `root` (a command could replace it), if any. */
+export function unprotectableLink(root: string, locations: readonly HomeLocation[]): { link: string; location: HomeLocation } | undefined {
+  for (const location of locations) {
+    const link = location.links.find((l) => l !== root && isInside(l, root));
+    if (link !== undefined) return { link, location };
+  }
+  return undefined;
+}
+
+/**
+ * HOME_SECRETS as protectable names. The list holds paths only; the shape of a placeholder
+ * for a missing one follows the name: a file where the name is a file by convention (an
+ * extension, or an rc/cfg/credentials/token/history-style name), a directory otherwise
+ * (`.aws`, `.ssh`, `.config/gh`). A wrong guess costs only a host tool reading that name
+ * while the command runs; either shape keeps the name uncreatable.
+ */
+export function homeSecretNames(secrets: readonly string[]): ProtectedName[] {
+  return secrets
+    .filter((s) => s.startsWith('~/'))
+    .map((s) => {
+      const rel = s.slice(2);
+      const base = path.basename(rel).replace(/^\./, '');
+      const file = base.includes('.') || /(rc|cfg|credentials|token|pass|history|histfile|Xauthority|boto)$/.test(base);
+      return { path: rel, kind: file ? ('file' as const) : ('dir' as const) };
+    });
+}
+
+function protectOne(root: string, name: ProtectedName, fsv: FsView, placeholder?: 'file' | 'dir'): ProtectRule {
   const segments = name.path.split('/').filter(Boolean);
   const pins: string[] = [];
   let cur = root;
@@ -61,7 +90,7 @@ function protectOne(root: string, name: ProtectedName, fsv: FsView): ProtectRule
       return {
         path: next,
         kind,
-        placeholderKind: last ? (kind === 'missing' ? placeholderKindFor(name) : kind === 'dir' ? 'dir' : 'file') : 'dir',
+        placeholderKind: last ? (kind === 'missing' ? (placeholder ?? placeholderKindFor(name)) : kind === 'dir' ? 'dir' : 'file') : 'dir',
         pins,
         rule: `protect ${name.path}`,
       };

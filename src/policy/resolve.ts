@@ -2,14 +2,15 @@ import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PolicyError } from '../errors.js';
-import { GLOB_ENTRY_BUDGET, HOME_SECRETS, SYSTEM_SECRETS, WORKSPACE_SECRETS, WORKSPACE_SECRET_EXCEPTIONS } from './defaults.js';
+import { GLOB_ENTRY_BUDGET, HOME_SECRETS, PROTECTED_IN_HOME, SYSTEM_SECRETS, WORKSPACE_SECRETS, WORKSPACE_SECRET_EXCEPTIONS } from './defaults.js';
 import { otherNamesOfSecrets, scanWorkspaceSecrets, SecretScanCache } from './secret-scan.js';
 import { filterEnv } from './env.js';
 import { escapeGlob, expandGlob, isGlob, realGlob } from './globs.js';
 import { parsePolicy } from './parse.js';
 import { expandHome, FsView, isInside } from './paths.js';
-import { dedupeProtect, protectedHomePaths, protectedPathsForRoot } from './protect.js';
-import { ownerHomes } from './homes.js';
+import { dedupeProtect, homeSecretNames, protectedHomePaths, protectedPathsForRoot, unprotectableLink } from './protect.js';
+import { ownerHomes, passwdHomes } from './homes.js';
+import { HomeLocator, type HomeLocation } from './home-locations.js';
 import { findPlantableLink } from './planted-links.js';
 import { HOME_PARENTS, isSystemDir } from './system-dirs.js';
 import type { GlobRule, PathRule, ResolvedPolicy } from './resolved.js';
@@ -30,6 +31,13 @@ export interface ResolveOptions {
    * sudo, the invoking user's home. (Tests inject scratch homes here.)
    */
   otherHomes?: readonly string[];
+  /**
+   * Further homes whose start-up files must not become writable and which no writable root
+   * may be or contain without write.allowHome (their secrets are not hidden). Defaults to
+   * every passwd user's existing home when running as root (euid 0), none otherwise: only
+   * root can write other users' homes. (Tests inject scratch homes here.)
+   */
+  passwdHomes?: readonly string[];
   /** Reuse directory listings from earlier resolutions (a SandboxRuntime keeps one). */
   scanCache?: SecretScanCache;
 }
@@ -52,7 +60,21 @@ export function resolvePolicy(input: PolicyInput | Policy | undefined, options: 
     if (!homes.includes(real)) homes.push(real);
   }
 
-  const writableRoots = resolveWritableRoots(policy, { given: options.workspace, real: workspace }, home, homes, fsv);
+  // Start-up locations count for every home a root could reach; secret locations (item 4:
+  // a missing ~/.aws must not be created with a planted link inside) for the homes in play.
+  const startupHomes = [...homes];
+  for (const other of options.passwdHomes ?? (process.geteuid?.() === 0 ? passwdHomes() : [])) {
+    if (!path.isAbsolute(other)) continue;
+    const real = fsv.realpath(other);
+    if (!startupHomes.includes(real)) startupHomes.push(real);
+  }
+  const locator = new HomeLocator();
+  const existingHomes = startupHomes.filter((h) => h !== '/' && fsv.kind(h) === 'dir');
+  const startup = locator.locate(existingHomes, PROTECTED_IN_HOME);
+  const secrets = policy.read.defaultSecrets ? locator.locate(homes.filter((h) => existingHomes.includes(h)), homeSecretNames(HOME_SECRETS)) : [];
+  const guard: HomeGuard = { homes: startupHomes, startup, secrets };
+
+  const writableRoots = resolveWritableRoots(policy, { given: options.workspace, real: workspace }, home, guard, fsv);
   const { tmpDirs, keepInTmp } = resolveTmpDirs(env, homes, cwd, writableRoots, fsv);
   const allowRead = resolveRules(policy.read.allow, home, 'read.allow', fsv);
   const exceptionGlobs: GlobRule[] = [];
@@ -61,8 +83,9 @@ export function resolvePolicy(input: PolicyInput | Policy | undefined, options: 
   // writable roots (caches, a sibling checkout, a worktree's .git/objects) only what exists is
   // protected: placeholders such as .vscode or .git inside ~/.cache or .git/refs would be litter.
   const protect = dedupeProtect([
-    ...writableRoots.flatMap((root) => protectedPathsForRoot(root, policy.write.protect, fsv).filter((rule) => root === workspace || rule.kind !== 'missing')),
-    ...writableRoots.flatMap((root) => protectedHomePaths(root, homes, fsv)),
+    ...writableRoots.flatMap((root) => protectedPathsForRoot(root, policy.write.protect, fsv, homes).filter((rule) => root === workspace || rule.kind !== 'missing')),
+    ...writableRoots.flatMap((root) => protectedHomePaths(root, startup, fsv)),
+    ...writableRoots.flatMap((root) => protectedHomePaths(root, secrets, fsv).filter((rule) => rule.kind === 'missing')),
   ]).filter((rule) => writableRoots.some((root) => isInside(rule.path, root) && rule.path !== root));
 
   return {
@@ -103,10 +126,17 @@ function resolveDirectory(p: string, field: string, fsv: FsView): string {
   return real!;
 }
 
-function resolveWritableRoots(policy: Policy, workspace: { given: string; real: string }, home: string, homes: readonly string[], fsv: FsView): string[] {
+/** What the writable-root checks need to know about homes: which exist, and where their start-up and secret names lie. */
+interface HomeGuard {
+  homes: readonly string[];
+  startup: readonly HomeLocation[];
+  secrets: readonly HomeLocation[];
+}
+
+function resolveWritableRoots(policy: Policy, workspace: { given: string; real: string }, home: string, guard: HomeGuard, fsv: FsView): string[] {
   const roots: string[] = [];
   if (policy.workspaceAccess === 'write') {
-    checkWritableRoot(policy, 'workspace', workspace.given, workspace.real, homes);
+    checkWritableRoot(policy, 'workspace', workspace.given, workspace.real, guard);
     roots.push(workspace.real);
   }
   policy.write.allow.forEach((raw, i) => {
@@ -117,7 +147,7 @@ function resolveWritableRoots(policy: Policy, workspace: { given: string; real: 
     if (fsv.kind(real) !== 'dir' && !isSystemDir(real)) {
       throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: field, message: `${raw} is not an existing directory` }], { hint: `create it first (mkdir -p ${raw})` });
     }
-    checkWritableRoot(policy, field, given, real, homes);
+    checkWritableRoot(policy, field, given, real, guard);
     if (!roots.includes(real)) roots.push(real);
   });
   return roots;
@@ -128,7 +158,8 @@ function resolveWritableRoots(policy: Policy, workspace: { given: string; real: 
  * fail like `--allow-write /etc`). `given` is the path as the caller wrote it (after `~`),
  * `real` its real path. Each refusal names the field and how to proceed.
  */
-function checkWritableRoot(policy: Policy, field: string, given: string, real: string, homes: readonly string[]): void {
+function checkWritableRoot(policy: Policy, field: string, given: string, real: string, guard: HomeGuard): void {
+  const homes = guard.homes;
   const tooBroad = (message: string, hint: string): never => {
     throw new PolicyError('ERR_CORDON_POLICY_TOO_BROAD', [{ path: field, message }], { hint });
   };
@@ -144,6 +175,27 @@ function checkWritableRoot(policy: Policy, field: string, given: string, real: s
         'use a project directory inside the home as the workspace; to let commands write a whole home anyway, set write.allowHome: true (CLI: --allow-home), which keeps its start-up files read-only',
       );
     }
+  }
+  // A root that is or lies in a start-up location (~/.config/nvim, ~/.local/bin, ~/.ssh, the
+  // ~/dotfiles/vim that ~/.vim links to) is refused even with write.allowHome: everything in
+  // it is read by a host program as configuration or code, so no part of it can be both
+  // writable and safe. (A root that merely contains some, like ~/.config, gets those protected.)
+  const inside = guard.startup.find((loc) => isInside(real, loc.written) || isInside(real, loc.real));
+  if (inside !== undefined) {
+    const where = isInside(real, inside.written) ? inside.written : `${inside.real} (the real path of ${inside.written})`;
+    tooBroad(
+      `${given} ${real === inside.written || real === inside.real ? 'is' : 'lies inside'} ${where}, a start-up location of the home ${inside.home}: programs on the host read it and run what it says (shells, git, ssh, editors, PATH lookups, session autostart)`,
+      `work on a copy outside it (e.g. a clone in a project directory) and install the result yourself; write.allowHome does not lift this`,
+    );
+  }
+  // A mount can keep a file read-only, never a symlink: a link on the way to a start-up or
+  // secret name inside this root could be replaced (rm ~/.bashrc; echo evil > ~/.bashrc).
+  const link = unprotectableLink(real, [...guard.startup, ...guard.secrets]);
+  if (link !== undefined) {
+    tooBroad(
+      `${given} contains the symlink ${link.link} on the way to ${link.location.written} of the home ${link.location.home}: a command could replace the link itself, which no mount can prevent`,
+      `use a narrower writable root that does not contain ${link.link}, or replace the link by the file it points to`,
+    );
   }
   if (!policy.write.allowSymlinkedRoots) {
     const link = findPlantableLink(given, process.geteuid?.() ?? -1);
