@@ -1,4 +1,5 @@
-import { chmodSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { chmodSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { isInside } from '../policy/paths.js';
 import path from 'node:path';
 import { SCAN_SKIP_DIRS } from '../policy/defaults.js';
 
@@ -13,6 +14,8 @@ interface Listing {
   subdirs: string[];
   /** Dependency trees and other SCAN_SKIP_DIRS, entered only when the index cannot be read. */
   skipped: string[];
+  /** Symlinks in the directory: one to a directory of the workspace is looked at where it points. */
+  links: string[];
   markers: Map<string, Kind>;
 }
 
@@ -69,6 +72,13 @@ export function findRepoCandidates(root: string, cache: RepoWalkCache, options: 
         if (inner) visit(skipped, inner);
       }
     }
+    // `cd src/app && git status` with `src/app -> ../node_modules/.app`: git discovers from the
+    // physical directory, which the walk may not enter (a dependency tree); look at its level.
+    for (const link of listing.links) {
+      const target = linkedDir(link, root);
+      const inner = target === undefined ? undefined : list(target, cache);
+      if (target !== undefined && inner) visit(target, inner);
+    }
   }
   return found;
 }
@@ -95,12 +105,13 @@ function list(dir: string, cache: RepoWalkCache): Listing | undefined {
   }
   const cached = cache.dirs.get(dir);
   if (cached && cached.stamp === stamp) return cached;
-  const listing: Listing = { stamp, subdirs: [], skipped: [], markers: new Map() };
+  const listing: Listing = { stamp, subdirs: [], skipped: [], links: [], markers: new Map() };
   const entries = readable(dir, cache);
   if (entries === undefined) return undefined;
   for (const e of entries) {
     const kind: Kind = e.isSymbolicLink() ? 'symlink' : e.isDirectory() ? 'dir' : e.isFile() ? 'file' : 'other';
     if (MARKERS.has(e.name)) listing.markers.set(e.name, kind);
+    if (kind === 'symlink') listing.links.push(path.join(dir, e.name));
     if (kind !== 'dir') continue;
     if (e.name === '.git') continue; // a gitdir is inspected as one, never walked as a work tree
     (SCAN_SKIP_DIRS.includes(e.name) ? listing.skipped : listing.subdirs).push(path.join(dir, e.name));
@@ -126,6 +137,16 @@ export function readable(dir: string, cache: RepoWalkCache): Dirent[] | undefine
     chmodSync(dir, (st.mode & 0o7777) | 0o700);
     cache.repaired.push(dir);
     return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The real directory a symlink leads to, if it lies inside `root`. */
+function linkedDir(link: string, root: string): string | undefined {
+  try {
+    const target = realpathSync(link);
+    return isInside(target, root) && statSync(target).isDirectory() ? target : undefined;
   } catch {
     return undefined;
   }
