@@ -80,3 +80,23 @@ export function passwdHomes(passwdText?: string): string[] {
   }
   return homes;
 }
+
+/**
+ * Whether `dir` is the home directory of an account in /etc/passwd, system trees included
+ * (service accounts such as jenkins live in /var/lib/jenkins). Used to accept a project inside
+ * such a home although the home lies in /var.
+ */
+export function isAccountHome(dir: string, passwdText?: string): boolean {
+  let text = passwdText;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/etc/passwd', 'utf8');
+    } catch {
+      return false;
+    }
+  }
+  return text.split('\n').some((line) => {
+    const home = line.split(':')[5];
+    return home !== undefined && path.isAbsolute(home) && path.normalize(home).replace(/(.)\/+$/, '$1') === dir;
+  });
+}

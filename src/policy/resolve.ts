@@ -9,7 +9,7 @@ import { escapeGlob, expandGlob, isGlob, realGlob } from './globs.js';
 import { parsePolicy } from './parse.js';
 import { expandHome, FsView, isInside } from './paths.js';
 import { dedupeProtect, homeSecretNames, protectedHomePaths, protectedPathsForRoot, unprotectableLink } from './protect.js';
-import { ownerHomes, passwdHomes } from './homes.js';
+import { isAccountHome, ownerHomes, passwdHomes } from './homes.js';
 import { HomeLocator, type HomeLocation } from './home-locations.js';
 import { findPlantableLink } from './planted-links.js';
 import { HOME_PARENTS, isSystemDir } from './system-dirs.js';
@@ -158,13 +158,20 @@ function resolveWritableRoots(policy: Policy, workspace: { given: string; real: 
  * fail like `--allow-write /etc`). `given` is the path as the caller wrote it (after `~`),
  * `real` its real path. Each refusal names the field and how to proceed.
  */
+/** Trees no home can make writable, whoever's home it claims to be. */
+const CORE_TREES: readonly string[] = ['/etc', '/usr', '/boot', '/proc', '/sys', '/dev', '/bin', '/sbin', '/lib', '/lib64', '/private/etc', '/System'];
+
 function checkWritableRoot(policy: Policy, field: string, given: string, real: string, guard: HomeGuard): void {
   const homes = guard.homes;
   const tooBroad = (message: string, hint: string): never => {
     throw new PolicyError('ERR_CORDON_POLICY_TOO_BROAD', [{ path: field, message }], { hint });
   };
   if (real === '/') tooBroad(`${given} is /`, field === 'workspace' ? 'use a project directory as the workspace' : 'name a project or cache directory instead');
-  if (isSystemDir(real)) tooBroad(`${given} would make a system directory writable${given === real ? '' : ` (${real})`}`, 'name a project or cache directory instead');
+  // A project inside an account's home is the home rules' business, even when that home lies in
+  // a system tree (service accounts: Jenkins' /var/lib/jenkins/workspace/<job>). The home must
+  // be in play and an account's home in /etc/passwd, so HOME=/var/lib cannot open /var/lib/dpkg.
+  const strictlyInHome = homes.some((h) => h !== '/' && real !== h && isInside(real, h) && !CORE_TREES.some((t) => isInside(h, t)) && isAccountHome(h));
+  if (isSystemDir(real) && !strictlyInHome) tooBroad(`${given} would make a system directory writable${given === real ? '' : ` (${real})`}`, 'name a project or cache directory instead');
   if (!policy.write.allowHome) {
     const home = homes.find((h) => h !== '/' && isInside(h, real));
     if (home !== undefined || HOME_PARENTS.includes(real)) {

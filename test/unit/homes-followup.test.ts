@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planMounts } from '../../src/backends/linux/mounts.js';
 import { HOME_SECRETS } from '../../src/policy/defaults.js';
 import { HomeLocator } from '../../src/policy/home-locations.js';
-import { passwdHomes } from '../../src/policy/homes.js';
+import { isAccountHome, passwdHomes } from '../../src/policy/homes.js';
 import { homeSecretNames } from '../../src/policy/protect.js';
 import { resolvePolicy, type ResolveOptions } from '../../src/policy/resolve.js';
 import type { PolicyInput } from '../../src/policy/schema.js';
@@ -225,6 +226,35 @@ describe('missing home secrets in a writable home are uncreatable', () => {
     for (const dir of ['.ssh', '.aws', '.gnupg', '.config/gh', '.kube', '.password-store', '.mozilla', '.codex', '.config/rclone', '.oci', '.fly', 'Library/Keychains']) expect(kinds.get(dir), dir).toBe('dir');
     for (const file of ['.netrc', '.git-credentials', '.npmrc', '.pgpass', '.my.cnf', '.s3cfg', '.boto', '.vault-token', '.Xauthority', '.bash_history', '.histfile', '.claude.json', '.docker/config.json', '.cargo/credentials', '.yarnrc.yml']) {
       expect(kinds.get(file), file).toBe('file');
+    }
+  });
+});
+
+describe('a project inside a service account home in a system tree', () => {
+  const isRoot = process.geteuid?.() === 0;
+  it("an account's home (/etc/passwd) may hold a workspace even under /var; a HOME that is no account's opens nothing", () => {
+    expect(isAccountHome('/root', 'root:x:0:0:root:/root:/bin/bash\n')).toBe(true);
+    expect(isAccountHome('/var/lib', 'root:x:0:0:root:/root:/bin/bash\njenkins:x:110:116::/var/lib/jenkins:/bin/bash\n')).toBe(false);
+    expect(isAccountHome('/var/lib/jenkins', 'jenkins:x:110:116::/var/lib/jenkins/:/bin/bash\n')).toBe(true);
+    // HOME=/var/lib is in play but no account's home: /var/lib/dpkg stays refused.
+    expect(() => resolvePolicy(undefined, { workspace: '/var/lib/dpkg', env: { HOME: '/var/lib' }, otherHomes: [] })).toThrow(/system directory/);
+  });
+
+  it.skipIf(!isRoot)("as root: a workspace in a real account's home under /var resolves (skipped: needs root to create one)", () => {
+    const home = mkdtempSync('/var/lib/cordon-test-svc-');
+    const line = `cordonsvc${process.pid}:x:64000:64000::${home}:/usr/sbin/nologin\n`;
+    const passwd = readFileSync('/etc/passwd', 'utf8');
+    try {
+      mkdirSync(path.join(home, 'workspace', 'job'), { recursive: true });
+      // Without an account: refused as a system directory (what the strict rule did to Jenkins).
+      expect(() => resolvePolicy(undefined, { workspace: path.join(home, 'workspace', 'job'), env: { HOME: home }, otherHomes: [] })).toThrow(/system directory/);
+      writeFileSync('/etc/passwd', passwd + line);
+      const resolved = resolvePolicy(undefined, { workspace: path.join(home, 'workspace', 'job'), env: { HOME: home }, otherHomes: [] });
+      expect(resolved.writableRoots).toEqual([path.join(home, 'workspace', 'job')]);
+      expect(() => resolvePolicy(undefined, { workspace: home, env: { HOME: home }, otherHomes: [] })).toThrow(/system directory|home directory/);
+    } finally {
+      writeFileSync('/etc/passwd', passwd);
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });
