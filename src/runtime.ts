@@ -6,6 +6,7 @@ import { compileSeccompFilter } from './native/seccomp.js';
 import { SecretScanCache } from './policy/secret-scan.js';
 import { HostGuard } from './host-check/host-guard.js';
 import { PlaceholderSessions, type PlaceholderSessionsOptions } from './backends/linux/placeholder-sessions.js';
+import { ensurePrivateRegistryBase } from './backends/linux/placeholders.js';
 
 export type Platform = 'linux' | 'macos';
 
@@ -63,6 +64,11 @@ export class SandboxRuntime {
       supportsDisableUserns: probe.supportsDisableUserns,
       euid: probe.euid,
       seccompFilter,
+      // The placeholder registry, masked in the sandbox wherever it would be visible. Made (0700)
+      // and checked on every call, not cached: a tmp cleaner may have removed it, and a mask
+      // needs its mount point. One lstat and one realpath, ~20 µs. untrustedDirs (the writable
+      // roots) refuse a $TMPDIR reached through a symlink the command could replace.
+      hostStateDirs: [ensurePrivateRegistryBase(untrustedDirs)],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { hostStateBase } from '../host-state.js';
 
 /**
  * What the previous host check of a workspace left trusted: each item's identity (ino and
@@ -19,7 +19,7 @@ export interface Baseline {
 }
 
 function baseDir(): string {
-  return path.join(os.tmpdir(), `cordon-${process.getuid?.() ?? 'user'}`, 'host-check');
+  return path.join(hostStateBase(), 'host-check');
 }
 
 function fileFor(root: string): string {

@@ -6,7 +6,7 @@ import { listProfiles, loadProfile } from '../../src/policy/presets.js';
 import type { ResolvedPolicy } from '../../src/policy/resolved.js';
 import { makeTree, type Tree } from '../helpers/tree.js';
 
-const host = (over: Partial<LinuxHost> = {}): LinuxHost => ({ bwrapPath: '/usr/bin/bwrap', supportsDisableUserns: true, euid: 1000, seccompFilter: new Uint8Array(16), ...over });
+const host = (over: Partial<LinuxHost> = {}): LinuxHost => ({ bwrapPath: '/usr/bin/bwrap', supportsDisableUserns: true, euid: 1000, seccompFilter: new Uint8Array(16), hostStateDirs: [], ...over });
 
 let trees: Tree[] = [];
 afterEach(() => {

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs, { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ afterEach(() => {
   for (const t of trees.splice(0)) t.cleanup();
 });
 
-const registry = placeholderRegistry(fs, path, (lock) => new Error(`lock ${lock}`));
+const registry = placeholderRegistry(fs, path, crypto, (message) => new Error(message));
 
 /** A scratch tree with its own registry base (TMPDIR), so nothing here touches the real one. */
 function scratchRegistry(spec: Record<string, string> = {}): Tree {
@@ -73,7 +74,7 @@ describe('placeholder registry', () => {
 
     // Weakened: an identity without the birth time (as before) takes the user's directory for ours.
     const noBirth = { ...fs, lstatSync: ((p: string, o?: object) => Object.assign(fs.lstatSync(p, o as never)!, { birthtimeNs: 0n })) } as unknown as typeof fs;
-    const weak = placeholderRegistry(noBirth, path, (lock) => new Error(lock));
+    const weak = placeholderRegistry(noBirth, path, crypto, (message) => new Error(message));
     acquirePlaceholders([{ path: target, kind: 'dir', root: ws }]);
     let { theirs } = userReplaces();
     writeFileSync(ownedFile(), JSON.stringify([{ path: target, id: `${theirs.dev}:${theirs.ino}:0:dir` }]));

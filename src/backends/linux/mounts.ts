@@ -1,3 +1,4 @@
+import { PolicyError } from '../../errors.js';
 import { depth, isInside } from '../../policy/paths.js';
 import type { Placeholder } from '../types.js';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
@@ -13,7 +14,8 @@ import type { ResolvedPolicy } from '../../policy/resolved.js';
  *              `rename(2)` on it fails with EBUSY (the `mv .git x` bypass)
  * - allow:     read-only re-exposure of a path inside a denied one
  * - protect:   read-only bind of a path inside a writable root onto itself
- * - deny-dir:  empty tmpfs over a secret directory, remounted read-only at the end
+ * - deny-dir:  empty tmpfs over a secret directory (or over cordon's own state on the host,
+ *              see maskHostState), remounted read-only at the end
  * - deny-file: /dev/null bound read-only over a secret file
  */
 export type MountKind = 'tmp' | 'keep' | 'write' | 'pin' | 'allow' | 'protect' | 'deny-dir' | 'deny-file';
@@ -42,7 +44,7 @@ export interface MountPlan {
  * dropped; an `allow` not under a denial is dropped because it would make a writable path
  * read-only.
  */
-export function planMounts(policy: ResolvedPolicy): MountPlan {
+export function planMounts(policy: ResolvedPolicy, hostStateDirs: readonly string[] = []): MountPlan {
   const candidates: MountOp[] = [
     ...policy.tmpDirs.map((path) => ({ kind: 'tmp' as const, path })),
     ...policy.keepInTmp.map((path) => ({ kind: 'keep' as const, path })),
@@ -59,7 +61,12 @@ export function planMounts(policy: ResolvedPolicy): MountPlan {
   // it (a denial below a kept home matters, one below a bare tmpfs does not).
   const unique = dedupe(candidates);
   const settled = unique.filter((op) => op.kind !== 'keep' || isEffective(op, unique));
-  const visible = settled.filter((op) => isEffective(op, settled));
+  let visible = settled.filter((op) => isEffective(op, settled));
+  const masks = maskHostState(visible, policy.writableRoots, hostStateDirs);
+  if (masks.length > 0) {
+    const all = dedupe([...visible, ...masks]);
+    visible = all.filter((op) => isEffective(op, all));
+  }
   visible.sort((a, b) => depth(a.path) - depth(b.path) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // (A plain comparison: localeCompare costs ~8 ms on first use to build the ICU collator, and
   // mount order must not depend on the locale anyway.)
@@ -72,6 +79,40 @@ export function planMounts(policy: ResolvedPolicy): MountPlan {
     }
   }
   return { ops: visible, placeholders };
+}
+
+/**
+ * cordon's own state on the host (the placeholder registry, which decides what the harness
+ * deletes when a command ends) must never be visible to a command, let alone writable: a
+ * command that could rewrite it could make the harness delete files anywhere. A private tmp
+ * hides it in the usual case; where the sandbox would see it instead (a writable root such as
+ * `--workspace /tmp`, or a $TMPDIR inside the workspace, or the read-only host), it gets an
+ * empty tmpfs, remounted read-only. Inside a writable root its ancestors are pinned too, so the
+ * command cannot rename one away and build a fresh registry where the harness looks for it.
+ * Masking rather than refusing keeps `--workspace /tmp` usable; a writable root at or inside
+ * the state directory itself cannot be both writable and hidden, so that one is refused.
+ */
+function maskHostState(ops: readonly MountOp[], writableRoots: readonly string[], hostStateDirs: readonly string[]): MountOp[] {
+  const masks: MountOp[] = [];
+  for (const dir of hostStateDirs) {
+    const inside = writableRoots.find((root) => isInside(root, dir));
+    if (inside !== undefined) {
+      throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: 'write', message: `the writable root ${inside} lies inside cordon's own state directory ${dir}` }], {
+        hint: `choose a workspace and write.allow paths outside ${dir}`,
+      });
+    }
+    const above = governor(dir, ops, false);
+    if (above && HIDES.has(above.kind)) continue; // a private tmp or a denial already hides it
+    masks.push({ kind: 'deny-dir', path: dir });
+    if (above?.kind !== 'write' && above?.kind !== 'pin') continue;
+    for (let p = parentOf(dir); p !== above.path && isInside(p, above.path); p = parentOf(p)) masks.push({ kind: 'pin', path: p });
+  }
+  return masks;
+}
+
+function parentOf(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
 }
 
 function dedupe(ops: MountOp[]): MountOp[] {

@@ -42,7 +42,7 @@ const HARNESS_EXIT_WAIT_MS = 2_000;
 function reaperScript(): string {
   return `'use strict';
 process.on('SIGINT', () => {}); process.on('SIGHUP', () => {});
-const registry = (${placeholderRegistry.toString()})(require('node:fs'), require('node:path'), (lock) => new Error('lock ' + lock));
+const registry = (${placeholderRegistry.toString()})(require('node:fs'), require('node:path'), require('node:crypto'), (message) => new Error(message));
 const [base, pidText] = process.argv.slice(1);
 const pid = Number(pidText);
 const wait = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

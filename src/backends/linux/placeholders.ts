@@ -1,8 +1,10 @@
-import { randomBytes, createHash } from 'node:crypto';
+import crypto, { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { hostStateBase } from '../../host-state.js';
 import { SandboxSetupError } from '../../errors.js';
+import { isInside } from '../../policy/paths.js';
 import type { Placeholder } from '../types.js';
 import { placeholderRegistry } from './placeholder-registry.js';
 
@@ -17,7 +19,7 @@ import { placeholderRegistry } from './placeholder-registry.js';
  * Removal is the dangerous part: unlinking a path on the host lazily detaches mounts on it
  * in *other* mount namespaces, so removing a placeholder while another sandbox still uses it
  * would silently lift that sandbox's protection. Each writable root therefore has a registry
- * (under the host's tmp, which no sandbox can write) of the live processes using its
+ * (under the host's tmp, which no sandbox can see or write) of the live processes using its
  * placeholders; the last one out removes them, under a lock, and only those that are still
  * the empty things cordon made. If the process holding them is SIGKILLed, its reaper (see
  * placeholder-reaper.ts) runs the same release for it.
@@ -29,28 +31,55 @@ export interface PlaceholderLease {
   release(): void;
 }
 
-const registry = placeholderRegistry(fs, path, (lock) => new SandboxSetupError(`timed out waiting for the placeholder lock ${lock}`, '', { hint: `if no cordon process is running, remove ${lock}` }));
+const registry = placeholderRegistry(fs, path, crypto, (message, hint) => new SandboxSetupError(message, '', { hint }));
 
-/** `$TMPDIR/cordon-$UID`: the host's tmp, which no sandbox can write (it gets a private /tmp). */
+/**
+ * `$TMPDIR/cordon-$UID`: the host's tmp, which a sandbox does not see (it gets a private
+ * /tmp); where a writable root would expose it, plan.ts masks it (see LinuxHost.hostStateDirs).
+ */
 export function placeholderRegistryBase(): string {
-  return path.join(os.tmpdir(), `cordon-${process.getuid?.() ?? 'user'}`);
+  return hostStateBase();
 }
 
 function registryDir(root: string): string {
-  return path.join(placeholderRegistryBase(), 'placeholders', createHash('sha256').update(root).digest('hex').slice(0, 32));
+  return registry.dirFor(placeholderRegistryBase(), root);
 }
 
 /**
  * The registry decides what gets deleted, so it must be ours alone: in a shared /tmp another
  * user could pre-create `cordon-<uid>` (or a symlink by that name) and feed us entries.
+ * Returns its real path, which is what a sandbox's mounts are planned against.
  */
-function ensurePrivateBase(): void {
+export function ensurePrivateRegistryBase(writableRoots: readonly string[] = []): string {
   const base = placeholderRegistryBase();
-  fs.mkdirSync(base, { recursive: true, mode: 0o700 });
   if (!registry.isPrivateDir(base)) {
-    throw new SandboxSetupError(`the placeholder registry ${base} is not a private directory of this user`, '', {
-      hint: `remove ${base} (it should be a directory owned by you with mode 0700)`,
-    });
+    fs.mkdirSync(base, { recursive: true, mode: 0o700 });
+    if (!registry.isPrivateDir(base)) {
+      throw new SandboxSetupError(`the placeholder registry ${base} is not a private directory of this user`, '', {
+        hint: `remove ${base} (it should be a directory owned by you with mode 0700)`,
+      });
+    }
+  }
+  const real = fs.realpathSync.native(base);
+  if (real !== base) refuseSwappableLink(base, writableRoots); // rare: $TMPDIR through a symlink
+  return real;
+}
+
+/**
+ * The sandbox masks the registry at its real path, but the harness finds it through `$TMPDIR`.
+ * A symlink on that way which lies in a writable root could be re-pointed by the command at a
+ * registry it built itself (same uid, right modes: nothing to tell it apart). Refused.
+ */
+function refuseSwappableLink(base: string, writableRoots: readonly string[]): void {
+  let at = '/';
+  for (const name of base.split('/').filter(Boolean)) {
+    const entry = path.join(at, name); // the real location of this component's directory entry
+    if (fs.lstatSync(entry).isSymbolicLink() && writableRoots.some((root) => isInside(entry, root))) {
+      throw new SandboxSetupError(`the placeholder registry ${base} is reached through the symlink ${entry}, which the command could replace`, '', {
+        hint: 'set TMPDIR to a real path outside the workspace and write.allow paths',
+      });
+    }
+    at = fs.realpathSync.native(entry);
   }
 }
 
@@ -67,16 +96,15 @@ function create(p: Placeholder): void {
 }
 
 function acquireRoot(root: string, placeholders: Placeholder[]): () => void {
-  const dir = registryDir(root);
-  const users = path.join(dir, 'users');
   const me = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  ensurePrivateBase();
-  fs.mkdirSync(users, { recursive: true, mode: 0o700 });
+  ensurePrivateRegistryBase();
+  const dir = registry.openRoot(placeholderRegistryBase(), root);
+  const users = path.join(dir, 'users');
   const release = () => registry.release(dir, (registration) => registration === me);
   let registered = false;
   try {
     registry.withLock(dir, () => {
-      fs.writeFileSync(path.join(users, me), '');
+      fs.writeFileSync(path.join(users, me), '', { flag: 'wx', mode: 0o600 });
       registered = true;
       const owned = registry.readOwned(dir);
       const before = owned.length;
@@ -88,7 +116,7 @@ function acquireRoot(root: string, placeholders: Placeholder[]): () => void {
         }
       } finally {
         // Even when a later one failed: what was made is recorded, so the release below removes it.
-        if (owned.length !== before) fs.writeFileSync(path.join(dir, 'owned'), JSON.stringify(owned));
+        if (owned.length !== before) registry.writeOwned(dir, owned);
       }
     });
   } catch (error) {
@@ -108,8 +136,17 @@ function acquireRoot(root: string, placeholders: Placeholder[]): () => void {
  */
 export function joinExistingPlaceholders(root: string): PlaceholderLease | undefined {
   const dir = registryDir(root);
-  if (fs.statSync(path.join(dir, 'owned'), { throwIfNoEntry: false }) === undefined) return undefined;
-  return { release: acquireRoot(root, []) };
+  if (fs.lstatSync(path.join(dir, 'owned'), { throwIfNoEntry: false }) === undefined) return undefined;
+  const release = acquireRoot(root, []);
+  return {
+    release: () => {
+      try {
+        release();
+      } catch {
+        // as in acquirePlaceholders: the next user of this root releases what is left
+      }
+    },
+  };
 }
 
 /** Creates every placeholder (all or nothing) and returns one lease that removes them. */

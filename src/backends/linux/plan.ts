@@ -13,6 +13,12 @@ export interface LinuxHost {
   euid: number;
   /** The compiled seccomp BPF program (raw classic BPF, length a multiple of 8). */
   seccompFilter: Uint8Array;
+  /**
+   * Real paths of host directories whose content decides what cordon itself does on the host
+   * (the placeholder registry, `$TMPDIR/cordon-$UID`: what the harness deletes when a command
+   * ends). Each must exist. The sandbox never sees them: masked wherever it would (mounts.ts).
+   */
+  hostStateDirs: readonly string[];
 }
 
 /** Child fds: 0-2 are stdio; the filter goes in on 3, bwrap reports status on 4. */
@@ -30,8 +36,9 @@ export const STATUS_FD = 4;
  *  3. --dev, --proc   : fresh /dev (null, zero, urandom, tty, pts, shm) and a /proc of the
  *                       new pid namespace, so host processes are invisible.
  *  4. file-system ops shallow to deep (see mounts.ts): private tmp, what is kept visible
- *     below it, writable roots, pins, re-allowed paths, protected paths, denials; deeper
- *     mounts override shallower ones.
+ *     below it, writable roots, pins, re-allowed paths, protected paths, denials (and the
+ *     mask over cordon's host state where the sandbox would see it); deeper mounts override
+ *     shallower ones.
  *  5. --remount-ro of each denial tmpfs, deepest first, after anything was mounted below it.
  *  6. seccomp filter from fd 3 (applied by bwrap right before exec), status JSON on fd 4.
  *  7. --chdir, then `--` and the command as argv: no shell ever parses it.
@@ -43,7 +50,7 @@ export function planLinux(policy: ResolvedPolicy, command: Command, host: LinuxH
       hint: 'remove network.allowDomains (the default is no network)',
     });
   }
-  const mounts = planMounts(policy);
+  const mounts = planMounts(policy, host.hostStateDirs);
   const args = [
     '--new-session',
     '--die-with-parent',
