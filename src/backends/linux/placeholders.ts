@@ -1,6 +1,5 @@
 import crypto, { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { hostStateBase } from '../../host-state.js';
 import { SandboxSetupError } from '../../errors.js';
