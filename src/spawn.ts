@@ -5,6 +5,7 @@ import { CordonError, PolicyError, SandboxSetupError, SandboxUnavailableError } 
 import type { LaunchPlan } from './backends/types.js';
 import { failedSubprocess } from './failed-subprocess.js';
 import { openExtraFds, type OpenedFds } from './fd-channels.js';
+import { coverInheritedFds, type InheritedCover } from './backends/linux/inherited-fds.js';
 import { releaseBwrap, stopBwrapSandbox } from './backends/linux/stop-sandbox.js';
 import { createTermination, type Termination } from './termination.js';
 import { planSandbox } from './plan.js';
@@ -34,6 +35,9 @@ export type SandboxedSpawnOptions = Options & SandboxOptions;
  */
 const defaultRuntime = new SandboxRuntime();
 
+/** stdio[0..2] are the caller's; the plan's extra descriptors follow from here. */
+const FIRST_EXTRA_FD = 3;
+
 /** Options that would bypass the sandbox or the argv discipline; refused, never ignored. */
 const REFUSED_OPTIONS = ['shell', 'node', 'detached', 'uid', 'gid', 'ipc', 'ipcInput', 'serialization'] as const;
 
@@ -43,6 +47,22 @@ const REFUSED_OPTIONS = ['shell', 'node', 'detached', 'uid', 'gid', 'ipc', 'ipcI
  * the command's own failure stays an execa error.
  */
 export function sandboxedSpawn(file: string, args?: readonly string[] | SandboxedSpawnOptions, options?: SandboxedSpawnOptions): ResultPromise {
+  return sandboxedSpawnWith(PROTECTED, file, args, options);
+}
+
+/**
+ * Protections of the launch itself that a test may switch off, to show the attack it stops
+ * works without it. Not exported from the package.
+ */
+export interface LaunchInternals {
+  /** Hide descriptors this process holds without close-on-exec (src/backends/linux/inherited-fds.ts). */
+  readonly coverInheritedFds: boolean;
+}
+
+const PROTECTED: LaunchInternals = { coverInheritedFds: true };
+
+/** sandboxedSpawn with explicit launch internals; for tests only. */
+export function sandboxedSpawnWith(internals: LaunchInternals, file: string, args?: readonly string[] | SandboxedSpawnOptions, options?: SandboxedSpawnOptions): ResultPromise {
   const argv = Array.isArray(args) ? (args as readonly string[]) : [];
   const opts = (Array.isArray(args) ? options : (args as SandboxedSpawnOptions | undefined)) ?? {};
   const runtime = opts.runtime ?? defaultRuntime;
@@ -63,7 +83,7 @@ export function sandboxedSpawn(file: string, args?: readonly string[] | Sandboxe
   }
   // Taken after placeholders exist, so they count as the user's, not as planted.
   const endCheck = runtime.hostGuard?.begin(prepared.policy.writableRoots) ?? (() => []);
-  return launch(prepared, opts, () => {
+  return launch(prepared, opts, internals, () => {
     leave();
     return { quarantined: endCheck() };
   });
@@ -126,17 +146,20 @@ function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
  * `finish` runs once the command has ended (or could not start): it releases the placeholders
  * and runs the host check, whose report is attached to the result or error as `sandbox`.
  */
-function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, finish: () => SandboxReport): ResultPromise {
+function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, internals: LaunchInternals, finish: () => SandboxReport): ResultPromise {
   const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, cancelSignal, timeout: _t, ...rest } = opts;
   const timeout = minDefined(opts.timeout, policy.limits.timeoutMs);
   const maxBuffer = policy.limits.maxOutputBytes ?? rest.maxBuffer;
   let fds: OpenedFds | undefined;
+  let cover: InheritedCover | undefined;
   let subprocess: ResultPromise;
   let termination: Termination;
   try {
     // Cancel and timeout are cordon's, not execa's: see src/termination.ts.
     termination = createTermination({ cancelSignal, timeout, killSignal: rest.killSignal });
     fds = openExtraFds(plan.extraFds);
+    // Scanned in the same synchronous step as the spawn below; execa forks before returning.
+    cover = internals.coverInheritedFds ? coverInheritedFds(FIRST_EXTRA_FD + fds.stdio.length) : undefined;
     subprocess = execa(plan.file, plan.args, {
       // bwrap's --die-with-parent already takes the sandbox down with this process; execa's own
       // exit hook would only repeat that, at ~0.6 ms per command. A caller may still ask for it.
@@ -147,11 +170,13 @@ function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, finish:
       cwd: plan.cwd,
       env: plan.env,
       extendEnv: false,
-      stdio: [...baseStdio(stdio, stdin, stdout, stderr), ...fds.stdio],
+      stdio: [...baseStdio(stdio, stdin, stdout, stderr), ...fds.stdio, ...(cover?.stdio ?? [])],
     } as unknown as Options) as ResultPromise;
   } catch (error) {
     fds?.close();
     return failedSubprocess(attachReport(error, finish()));
+  } finally {
+    cover?.close();
   }
   const channels = fds;
   const sandbox = subprocess;
