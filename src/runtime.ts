@@ -76,6 +76,7 @@ export class SandboxRuntime {
 /** Removes this runtime's idle placeholders now instead of after the idle delay. */
 export function closeRuntime(runtime: SandboxRuntime): void {
   runtime.placeholders.releaseAll();
+  runtime.hostGuard?.flush();
 }
 
 export function createRuntime(options: RuntimeOptions = {}): SandboxRuntime {

@@ -65,3 +65,12 @@ export function saveBaseline(root: string, baseline: Baseline): void {
     // no baseline next time: the ctime rule alone still applies
   }
 }
+
+/** When the stored baseline was last written (ms), to tell whether another process wrote one since. */
+export function baselineStamp(root: string): number | undefined {
+  try {
+    return lstatSync(fileFor(root)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
