@@ -149,7 +149,8 @@ function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
 function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, internals: LaunchInternals, finish: () => SandboxReport): ResultPromise {
   const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, cancelSignal, timeout: _t, ...rest } = opts;
   const timeout = minDefined(opts.timeout, policy.limits.timeoutMs);
-  const maxBuffer = policy.limits.maxOutputBytes ?? rest.maxBuffer;
+  // The smaller of the policy's cap and the caller's own: either may be the stricter one.
+  const maxBuffer = minDefined(policy.limits.maxOutputBytes, rest.maxBuffer);
   let fds: OpenedFds | undefined;
   let cover: InheritedCover | undefined;
   let subprocess: ResultPromise;

@@ -134,6 +134,18 @@ describeSandbox('lifecycle: nothing outlives the sandbox', () => {
     expect(String(r.stdout).length).toBeLessThanOrEqual(1000);
   });
 
+  it("the caller's smaller maxBuffer wins over a larger policy cap (and the policy's smaller cap over the caller's)", async () => {
+    const t = tree();
+    const callerSmaller = await sandboxedSpawn('sh', ['-c', 'yes | head -c 100000'], { workspace: t.path('ws'), policy: { limits: { maxOutputBytes: 1_000_000 } }, maxBuffer: 100, reject: false });
+    expect(callerSmaller.isMaxBuffer).toBe(true);
+    expect(String(callerSmaller.stdout).length).toBeLessThanOrEqual(100);
+    const policySmaller = await sandboxedSpawn('sh', ['-c', 'yes | head -c 100000'], { workspace: t.path('ws'), policy: { limits: { maxOutputBytes: 100 } }, maxBuffer: 1_000_000, reject: false });
+    expect(policySmaller.isMaxBuffer).toBe(true);
+    const neither = await sandboxedSpawn('sh', ['-c', 'yes | head -c 100000'], { workspace: t.path('ws'), policy: { limits: { maxOutputBytes: 1_000_000 } }, maxBuffer: 1_000_000, reject: false });
+    expect(neither.isMaxBuffer).toBe(false);
+    expect(String(neither.stdout).length).toBe(99_999); // execa strips the final newline
+  });
+
   it('two different policies run at once in one process', async () => {
     const t = tree({ 'a/': '', 'b/': '', 'shared/': '' });
     const [a, b] = await Promise.all([

@@ -34,20 +34,6 @@ describe.skipIf(!onLinux)(`compileSeccompFilter${onLinux ? '' : ' (skipped: secc
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
   });
 
-  it('measures how long one compile takes', () => {
-    const spec = linuxSeccompSpec();
-    compileSeccompFilter(spec); // warm: loads the addon
-    const runs = 200;
-    const start = performance.now();
-    for (let i = 0; i < runs; i++) compileSeccompFilter(spec);
-    const perCompile = (performance.now() - start) / runs;
-    const bytes = compileSeccompFilter(spec);
-    console.log(
-      `seccomp: ${spec.rules.length} rules -> ${bytes.length / 8} BPF instructions, ${perCompile.toFixed(3)} ms per compile`,
-    );
-    expect(perCompile).toBeGreaterThan(0);
-  });
-
   it('starts with the architecture check and kills other ABIs', () => {
     const bytes = compileSeccompFilter(specWith([]));
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
