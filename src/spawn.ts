@@ -149,8 +149,7 @@ function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
 function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, internals: LaunchInternals, finish: () => SandboxReport): ResultPromise {
   const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, cancelSignal, timeout: _t, ...rest } = opts;
   const timeout = minDefined(opts.timeout, policy.limits.timeoutMs);
-  // The smaller of the policy's cap and the caller's own: either may be the stricter one.
-  const maxBuffer = minDefined(policy.limits.maxOutputBytes, rest.maxBuffer);
+  const maxBuffer = capMaxBuffer(policy.limits.maxOutputBytes, rest.maxBuffer);
   let fds: OpenedFds | undefined;
   let cover: InheritedCover | undefined;
   let subprocess: ResultPromise;
@@ -252,6 +251,20 @@ function baseStdio(stdio: Options['stdio'], stdin: Options['stdin'], stdout: Opt
   }
   if (typeof stdio === 'string') return [stdio, stdio, stdio];
   return [stdin ?? 'pipe', stdout ?? 'pipe', stderr ?? 'pipe'];
+}
+
+/**
+ * The smaller of the policy's cap and the caller's own `maxBuffer`, whichever is stricter; a
+ * per-stream object from the caller is capped stream by stream (execa applies its own default,
+ * far above any policy cap, to the streams it does not name, so those get the cap).
+ */
+function capMaxBuffer(cap: number | undefined, caller: Options['maxBuffer']): Options['maxBuffer'] {
+  if (cap === undefined) return caller;
+  if (caller === undefined || typeof caller === 'number') return minDefined(cap, caller);
+  const perStream = caller as Record<string, number | undefined>;
+  const capped: Record<string, number> = { stdout: cap, stderr: cap, all: cap };
+  for (const [stream, value] of Object.entries(perStream)) capped[stream] = minDefined(cap, value)!;
+  return capped as Options['maxBuffer'];
 }
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {

@@ -141,6 +141,8 @@ describeSandbox('lifecycle: nothing outlives the sandbox', () => {
     expect(String(callerSmaller.stdout).length).toBeLessThanOrEqual(100);
     const policySmaller = await sandboxedSpawn('sh', ['-c', 'yes | head -c 100000'], { workspace: t.path('ws'), policy: { limits: { maxOutputBytes: 100 } }, maxBuffer: 1_000_000, reject: false });
     expect(policySmaller.isMaxBuffer).toBe(true);
+    const perStream = await sandboxedSpawn('sh', ['-c', 'yes | head -c 100000'], { workspace: t.path('ws'), policy: { limits: { maxOutputBytes: 1_000_000 } }, maxBuffer: { stdout: 100 }, reject: false });
+    expect(perStream.isMaxBuffer).toBe(true);
     const neither = await sandboxedSpawn('sh', ['-c', 'yes | head -c 100000'], { workspace: t.path('ws'), policy: { limits: { maxOutputBytes: 1_000_000 } }, maxBuffer: 1_000_000, reject: false });
     expect(neither.isMaxBuffer).toBe(false);
     expect(String(neither.stdout).length).toBe(99_999); // execa strips the final newline
