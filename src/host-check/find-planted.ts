@@ -2,9 +2,10 @@ import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { isInside } from '../policy/paths.js';
 import type { Baseline } from './baseline.js';
-import { configIncludes, isPlainGitConfig } from './git-config-safety.js';
-import { indexGitlinks } from './git-index.js';
-import { GITDIR_MODULES, GITDIR_PROGRAM_DIRS, GITDIR_REDIRECT_FILES, GITDIR_UNWRITTEN_DIRS } from './git-trust.js';
+import { configIncludes, isPlainGitConfig } from '../git/config.js';
+import { indexGitlinks } from '../git/index-file.js';
+import { submoduleGitdirs } from '../git/layout.js';
+import { GITDIR_MODULES, GITDIR_PROGRAM_DIRS, GITDIR_REDIRECT_FILES, GITDIR_UNWRITTEN_DIRS } from '../git/trust.js';
 import { findRepoCandidates, readable, type RepoWalkCache } from './repo-walk.js';
 
 export interface PlantedItem {
@@ -33,7 +34,7 @@ export interface Findings {
 export const identityOf = (st: Stats) => `${st.ino}:${st.ctimeMs}`;
 
 /**
- * Everything under the writable root `root` that host git would trust (see git-trust.ts) and
+ * Everything under the writable root `root` that host git would trust (see src/git/trust.ts) and
  * that a command made or moved into place during the session that began at `since`:
  * - made or changed: its ctime is at or after `since` (no command can set a ctime back);
  * - moved into place with an old ctime (renaming a parent keeps the children's ctimes, so a
@@ -98,7 +99,7 @@ function trustedItems(root: string, cache: RepoWalkCache): Trusted[] {
       for (const holder of holders) if (isInside(holder, root)) dotGit(holder);
     }
   }
-  for (const gitdir of [...gitdirs.keys()]) addModules(gitdir, cache, (dir) => addGitdir(dir, true));
+  for (const gitdir of [...gitdirs.keys()]) for (const module of submoduleGitdirs(gitdir, (dir) => readable(dir, cache))) addGitdir(module, true);
 
   for (const [gitdir, { whole }] of gitdirs) {
     for (const name of GITDIR_REDIRECT_FILES) {
@@ -165,22 +166,6 @@ function gitfileTarget(file: string): string | undefined {
     return realpathSync(path.resolve(path.dirname(file), match[1]!));
   } catch {
     return undefined;
-  }
-}
-
-/** Submodule gitdirs under `gitdir/modules`, at any depth (a module's name may contain slashes). */
-function addModules(gitdir: string, cache: RepoWalkCache, add: (dir: string) => void): void {
-  const stack = [path.join(gitdir, GITDIR_MODULES)];
-  while (stack.length > 0) {
-    const dir = stack.pop()!;
-    const entries = readable(dir, cache);
-    if (!entries) continue;
-    if (entries.some((e) => e.name === 'HEAD')) {
-      add(dir);
-      stack.push(path.join(dir, GITDIR_MODULES));
-      continue;
-    }
-    for (const e of entries) if (e.isDirectory()) stack.push(path.join(dir, e.name));
   }
 }
 

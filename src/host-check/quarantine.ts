@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PlantedItem } from './find-planted.js';
-import { QUARANTINE_DIR } from './git-trust.js';
+
+/** Where planted items go, at each writable root (git-ignored by a `.gitignore` inside). */
+export const QUARANTINE_DIR = '.cordon-quarantine';
 
 export interface QuarantinedItem {
   /** Where the item was. */

@@ -1,13 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, type Dirent } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProtectedName } from './defaults.js';
-import { configIncludes } from '../host-check/git-config-safety.js';
+import { configIncludes, configuredHooksPath } from '../git/config.js';
+import { submoduleGitdirs } from '../git/layout.js';
 import { FsView, isInside } from './paths.js';
 
 /**
  * Repository metadata beyond the root's `.git/hooks` and `.git/config` that host git runs or
- * obeys, to be mounted read-only where it exists (see host-check/git-trust.ts for why each):
+ * obeys, to be mounted read-only where it exists (see src/git/trust.ts for why each):
  * - submodule gitdirs' `config` and `hooks` (`.git/modules/NAME/...`, names may nest): host
  *   `git status` recurses into submodules and reads their config;
  * - `.git/commondir` and `.git/config.worktree`, which redirect or extend the config;
@@ -23,7 +24,7 @@ export function gitProtectedNames(root: string, fsv: FsView, homes: readonly str
   for (const name of ['commondir', 'config.worktree']) {
     if (fsv.kind(path.join(gitdir, name)) === 'file') names.push({ path: `.git/${name}`, kind: 'file' });
   }
-  for (const module of submoduleGitdirs(gitdir)) {
+  for (const module of submoduleGitdirs(gitdir, listDir)) {
     const rel = path.relative(root, module);
     if (fsv.kind(path.join(module, 'config')) === 'file') names.push({ path: `${rel}/config`, kind: 'file' });
     if (fsv.kind(path.join(module, 'hooks')) === 'dir') names.push({ path: `${rel}/hooks`, kind: 'dir' });
@@ -33,8 +34,8 @@ export function gitProtectedNames(root: string, fsv: FsView, homes: readonly str
   // Every home in play: the user's git may run with any of them as HOME.
   const globals = [...new Set([...homes, process.env.HOME ?? os.homedir()])].flatMap((home) => [path.join(home, '.gitconfig'), path.join(home, '.config', 'git', 'config')]);
   if (process.env.XDG_CONFIG_HOME) globals.push(path.join(process.env.XDG_CONFIG_HOME, 'git', 'config'));
-  const repoHooksPath = configuredHooksPath(path.join(gitdir, 'config'));
-  const hooksPaths = repoHooksPath !== undefined ? [repoHooksPath] : globals.map(configuredHooksPath).filter((v): v is string => v !== undefined);
+  const repoHooksPath = configuredHooksPath(readText(path.join(gitdir, 'config')));
+  const hooksPaths = repoHooksPath !== undefined ? [repoHooksPath] : globals.map((file) => configuredHooksPath(readText(file))).filter((v): v is string => v !== undefined);
   for (const hooksPath of hooksPaths) {
     if (hooksPath.startsWith('~')) continue;
     let absolute = path.resolve(root, hooksPath);
@@ -51,28 +52,6 @@ export function gitProtectedNames(root: string, fsv: FsView, homes: readonly str
   return names;
 }
 
-/** Gitdirs under `.git/modules`, at any depth. */
-function submoduleGitdirs(gitdir: string): string[] {
-  const found: string[] = [];
-  const stack = [path.join(gitdir, 'modules')];
-  while (stack.length > 0) {
-    const dir = stack.pop()!;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    if (entries.some((e) => e.name === 'HEAD')) {
-      found.push(dir);
-      stack.push(path.join(dir, 'modules'));
-      continue;
-    }
-    for (const e of entries) if (e.isDirectory()) stack.push(path.join(dir, e.name));
-  }
-  return found;
-}
-
 function readText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -81,16 +60,10 @@ function readText(file: string): string {
   }
 }
 
-/** core.hooksPath in one config file (the last setting wins, as in git). */
-function configuredHooksPath(file: string): string | undefined {
-  const text = readText(file);
-  let section = '';
-  let value: string | undefined;
-  for (const line of text.split(/\r?\n/)) {
-    const header = /^\s*\[([^\]\s"]+)/.exec(line);
-    if (header) section = header[1]!.toLowerCase();
-    const key = /^\s*(?:\[[^\]]*\])?\s*hookspath\s*=\s*(.*?)\s*$/i.exec(line);
-    if (key && section === 'core') value = key[1]!.replace(/^"(.*)"$/, '$1');
+function listDir(dir: string): Dirent[] | undefined {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
   }
-  return value === '' ? undefined : value;
 }

@@ -34,6 +34,3 @@ export const GITDIR_UNWRITTEN_DIRS: readonly string[] = ['objects', 'lfs'];
 
 /** Where a gitdir keeps the gitdirs of its submodules (each may nest further `modules/`). */
 export const GITDIR_MODULES = 'modules';
-
-/** Name suffix of a quarantine directory: `.cordon-quarantine` at the writable root. */
-export const QUARANTINE_DIR = '.cordon-quarantine';

@@ -67,3 +67,16 @@ export function configIncludes(text: string): string[] {
   }
   return paths;
 }
+
+/** core.hooksPath in one config file (the last setting wins, as in git). */
+export function configuredHooksPath(text: string): string | undefined {
+  let section = '';
+  let value: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    const header = /^\s*\[([^\]\s"]+)/.exec(line);
+    if (header) section = header[1]!.toLowerCase();
+    const key = /^\s*(?:\[[^\]]*\])?\s*hookspath\s*=\s*(.*?)\s*$/i.exec(line);
+    if (key && section === 'core') value = key[1]!.replace(/^"(.*)"$/, '$1');
+  }
+  return value === '' ? undefined : value;
+}
