@@ -142,9 +142,23 @@ export function seccompBinding(): SeccompBinding {
 
 /**
  * Compiles a spec into a classic-BPF program (length a multiple of 8) for `bwrap --seccomp FD`.
- * Throws SandboxUnavailableError when the addon is missing, TypeError for a malformed spec,
- * and Error naming any syscall this libseccomp does not know (unless the rule is optional).
+ * Throws SandboxUnavailableError when the addon is missing (ERR_CORDON_NATIVE_UNAVAILABLE) or
+ * this libseccomp cannot express a rule, e.g. a syscall it does not know, as in an addon built
+ * from source against an old libseccomp (ERR_CORDON_SECCOMP_UNSUPPORTED: the filter would be
+ * weaker than the policy, so nothing runs); TypeError for a malformed spec (a bug in the rules).
  */
 export function compileSeccompFilter(spec: SeccompSpec): Uint8Array {
-  return seccompBinding().compile(spec);
+  const binding = seccompBinding();
+  try {
+    return binding.compile(spec);
+  } catch (error) {
+    if (error instanceof TypeError || !(error instanceof Error)) throw error;
+    const version = binding.libseccompVersion();
+    throw new SandboxUnavailableError(
+      'ERR_CORDON_SECCOMP_UNSUPPORTED',
+      `cannot compile cordon's seccomp filter with libseccomp ${version.major}.${version.minor}.${version.micro}: ${error.message}`,
+      [error.message],
+      { hint: 'use the prebuilt addon (reinstall cordon), or rebuild against a newer libseccomp: apt-get install -y libseccomp-dev && npm run build:native', cause: error },
+    );
+  }
 }

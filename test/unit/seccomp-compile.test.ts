@@ -55,6 +55,15 @@ describe.skipIf(!onLinux)(`compileSeccompFilter${onLinux ? '' : ' (skipped: secc
         ]),
       ),
     ).toThrow(/unknown syscall.*not_a_syscall, also_bogus/);
+    // A typed error with a fix, not a bare Error from the addon: nothing runs with a weaker filter.
+    let caught: unknown;
+    try {
+      compileSeccompFilter(specWith([{ syscall: 'not_a_syscall', action: EPERM, why: 'test' }]));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'ERR_CORDON_SECCOMP_UNSUPPORTED', name: 'SandboxUnavailableError' });
+    expect((caught as { hint?: string }).hint).toMatch(/build:native/);
   });
 
   it('treats a syscall of another architecture as unknown', () => {
