@@ -29,6 +29,18 @@ describeSandbox('cordon CLI', () => {
     expect(readFileSync(t.path('outside.txt'), 'utf8')).toBe('host');
   });
 
+  it('run: what the command planted for host git is quarantined and named on stderr; ordinary work is not', async () => {
+    const t = tree({ 'ws/': '' });
+    const plant = 'mkdir -p sub && cd sub && git init -q && printf "[core]\\n\\tfsmonitor = /bin/false\\n" > .git/config';
+    const r = await cordon(['run', '--', 'sh', '-c', plant], t.path('ws'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/cordon: quarantined .*sub\/\.git\/config -> .*\.cordon-quarantine/);
+    expect(existsSync(t.path('ws/sub/.git/config'))).toBe(false);
+    const quiet = await cordon(['run', '--', 'sh', '-c', 'git init -q other && echo x > other/f'], t.path('ws'));
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+  });
+
   it('run: a command killed by a signal exits 128+N', async () => {
     const t = tree({ 'ws/': '' });
     const r = await cordon(['run', '--', 'sh', '-c', 'kill -TERM $$'], t.path('ws'));
