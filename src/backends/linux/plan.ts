@@ -1,7 +1,7 @@
-import { PolicyUnenforceableError } from '../../errors.js';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import type { Backend, Command, LaunchPlan } from '../types.js';
 import { planMounts, type MountOp } from './mounts.js';
+import { refuseDomainAllowlist } from '../network-refusal.js';
 
 /** Facts about this machine that planning needs; gathered once by probe(). */
 export interface LinuxHost {
@@ -44,12 +44,7 @@ export const STATUS_FD = 4;
  *  7. --chdir, then `--` and the command as argv: no shell ever parses it.
  */
 export function planLinux(policy: ResolvedPolicy, command: Command, host: LinuxHost): LaunchPlan {
-  if (policy.network.allowDomains.length > 0) {
-    // bwrap cannot enforce proxy-only egress by itself: refuse rather than open the network.
-    throw new PolicyUnenforceableError('network.allowDomains', 'linux', 'a domain allowlist needs the filtering proxy, which this version does not have', {
-      hint: 'remove network.allowDomains (the default is no network)',
-    });
-  }
+  refuseDomainAllowlist(policy, 'linux');
   const mounts = planMounts(policy, host.hostStateDirs);
   const args = [
     '--new-session',

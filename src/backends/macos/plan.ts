@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { PolicyError, PolicyUnenforceableError, type PolicyIssue } from '../../errors.js';
+import { PolicyError, type PolicyIssue } from '../../errors.js';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import type { Backend, Command, LaunchPlan } from '../types.js';
 import { buildProfile } from './profile.js';
 import { sessionTag } from './tag.js';
+import { refuseDomainAllowlist } from '../network-refusal.js';
 
 /** Always this binary, never a PATH lookup: a planted `sandbox-exec` would run unsandboxed. */
 export const SANDBOX_EXEC = '/usr/bin/sandbox-exec';
@@ -33,13 +34,7 @@ export interface MacosHost {
  * - The command's cwd is the launcher's cwd: sandbox-exec changes nothing but the profile.
  */
 export function planMacos(policy: ResolvedPolicy, command: Command, host: MacosHost = {}): LaunchPlan {
-  if (policy.network.allowDomains.length > 0) {
-    // Seatbelt can only allow or deny by address; domain filtering needs the proxy, which
-    // does not exist yet. Refuse rather than open the network (fail closed).
-    throw new PolicyUnenforceableError('network.allowDomains', 'macos', 'a domain allowlist needs the filtering proxy, which this version does not have', {
-      hint: 'remove network.allowDomains (the default is no network)',
-    });
-  }
+  refuseDomainAllowlist(policy, 'macos');
   validateCommand(command);
   validatePaths(policy);
   const profile = buildProfile(policy, sessionTag(host.sessionTag, policy.workspace, command));
