@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,4 +26,21 @@ export function makeTree(spec: Record<string, string> = {}, base = os.tmpdir()):
     }
   }
   return { root, path: (rel) => path.join(root, rel), cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * A `tree(spec)` maker for one test file: every tree it made is removed after each test
+ * (under the system tmp dir unless `base` says otherwise). Integration tests use
+ * scratchTrees() from their harness instead, which puts trees under $HOME.
+ */
+export function tempTrees(base?: string): (spec?: Record<string, string>) => Tree {
+  const trees: Tree[] = [];
+  afterEach(() => {
+    for (const t of trees.splice(0)) t.cleanup();
+  });
+  return (spec = {}) => {
+    const t = makeTree(spec, base);
+    trees.push(t);
+    return t;
+  };
 }

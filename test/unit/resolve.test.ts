@@ -1,20 +1,11 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import micromatch from 'micromatch';
 import { resolvePolicy } from '../../src/policy/resolve.js';
-import { makeTree, type Tree } from '../helpers/tree.js';
+import { tempTrees } from '../helpers/tree.js';
 
-let trees: Tree[] = [];
-afterEach(() => {
-  for (const t of trees) t.cleanup();
-  trees = [];
-});
-function tree(spec: Record<string, string> = {}) {
-  const t = makeTree(spec);
-  trees.push(t);
-  return t;
-}
+const tree = tempTrees();
 function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
@@ -208,8 +199,7 @@ describe('resolvePolicy: symlinked writable roots', () => {
 
 describe('resolvePolicy: globs and odd names', () => {
   it('a workspace whose name has glob metacharacters still gets its .env denied, and its globs stay literal', () => {
-    const t = makeTree({ 'a[1]{x}(y)*/.env': 'S', 'a1x/.env': 'other' });
-    trees.push(t);
+    const t = tree({ 'a[1]{x}(y)*/.env': 'S', 'a1x/.env': 'other' });
     const ws = t.path('a[1]{x}(y)*');
     const r = resolvePolicy({}, { workspace: ws, home: t.path('home') });
     expect(r.denyRead.map((d) => d.path)).toContain(path.join(ws, '.env'));

@@ -1,20 +1,11 @@
 import { appendFileSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isCordonError } from '../../src/errors.js';
 import { resolvePolicy } from '../../src/policy/resolve.js';
 import { otherNamesOfSecrets, SecretLinkError, SecretScanCache } from '../../src/policy/secret-scan.js';
-import { makeTree, type Tree } from '../helpers/tree.js';
+import { tempTrees } from '../helpers/tree.js';
 
-let trees: Tree[] = [];
-afterEach(() => {
-  for (const t of trees) t.cleanup();
-  trees = [];
-});
-const tree = (spec: Record<string, string>) => {
-  const t = makeTree(spec);
-  trees.push(t);
-  return t;
-};
+const tree = tempTrees();
 
 describe('other names of a hard-linked secret (issue 7 item 4a)', () => {
   it('finds every other name in the writable roots, dependency trees included; the weakened search finds none', () => {

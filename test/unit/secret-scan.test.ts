@@ -1,19 +1,10 @@
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isCordonError, PolicyError } from '../../src/errors.js';
 import { isWorkspaceSecretName, scanWorkspaceSecrets, SecretScanCache } from '../../src/policy/secret-scan.js';
-import { makeTree, type Tree } from '../helpers/tree.js';
+import { tempTrees } from '../helpers/tree.js';
 
-let trees: Tree[] = [];
-afterEach(() => {
-  for (const t of trees) t.cleanup();
-  trees = [];
-});
-const tree = (spec: Record<string, string>) => {
-  const t = makeTree(spec);
-  trees.push(t);
-  return t;
-};
+const tree = tempTrees();
 
 describe('workspace secret scan', () => {
   it('matches .env and .env.* but not the templates', () => {

@@ -1,7 +1,7 @@
 import { lchownSync, mkdirSync, realpathSync, renameSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planMounts } from '../../src/backends/linux/mounts.js';
 import { parseArgs, policyFromFlags } from '../../src/cli/args.js';
 import { explainPath } from '../../src/policy/explain.js';
@@ -9,18 +9,9 @@ import { ownerHomes } from '../../src/policy/homes.js';
 import { findPlantableLink } from '../../src/policy/planted-links.js';
 import { resolvePolicy, type ResolveOptions } from '../../src/policy/resolve.js';
 import type { PolicyInput } from '../../src/policy/schema.js';
-import { makeTree, type Tree } from '../helpers/tree.js';
+import { tempTrees } from '../helpers/tree.js';
 
-let trees: Tree[] = [];
-afterEach(() => {
-  for (const t of trees) t.cleanup();
-  trees = [];
-});
-function tree(spec: Record<string, string> = {}) {
-  const t = makeTree(spec);
-  trees.push(t);
-  return t;
-}
+const tree = tempTrees();
 function errorOf(fn: () => unknown): { code?: string; message?: string; hint?: string; issues?: { path: string }[] } {
   try {
     fn();
