@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { ProtectedName } from './defaults.js';
+import { walkPath, type Step } from './path-walk.js';
 
 /**
  * Where a name under a home really lies. A home's start-up file is read by the host's
@@ -26,9 +27,6 @@ export interface HomeLocation {
 
 type EntryType = 'dir' | 'link' | 'other' | 'missing';
 
-/** Linux's own limit on symlinks followed in one lookup. */
-const MAX_HOPS = 40;
-
 /**
  * Resolves names under homes for one resolution, with each directory listed at most once:
  * ~55 start-up entries per home share a few parents (~, ~/.config, ~/.local), and one
@@ -53,33 +51,13 @@ export class HomeLocator {
 
   /** `home` is a real path; walks `rel` the way the kernel does, without requiring it to exist. */
   #follow(home: string, rel: string): { real: string; links: string[] } {
-    const pending = rel.split('/').filter(Boolean);
-    const links: string[] = [];
-    let cur = home;
-    let hops = 0;
-    while (pending.length > 0) {
-      const segment = pending.shift()!;
-      if (segment === '.') continue;
-      if (segment === '..') {
-        cur = path.dirname(cur);
-        continue;
-      }
-      const next = path.join(cur, segment);
-      const type = this.#type(cur, segment);
-      if (type === 'link') {
-        links.push(next);
-        hops += 1;
-        const target = this.#readlink(next);
-        if (target === undefined || hops > MAX_HOPS) return { real: path.join(next, ...pending), links };
-        pending.unshift(...target.split('/').filter(Boolean));
-        if (target.startsWith('/')) cur = '/';
-        continue;
-      }
+    const end = walkPath(home, rel, (next, cur): Step => {
+      const type = this.#type(cur, path.basename(next));
+      if (type === 'link') return { kind: 'link', target: this.#readlink(next) };
       // Missing, or a file with more path below it: nothing further exists to follow.
-      if (type !== 'dir') return { real: path.join(next, ...pending), links };
-      cur = next;
-    }
-    return { real: cur, links };
+      return type === 'dir' ? { kind: 'dir' } : { kind: 'end' };
+    });
+    return { real: end.how === 'done' ? end.cur : path.join(end.next, ...end.pending), links: end.links };
   }
 
   #type(dir: string, name: string): EntryType {

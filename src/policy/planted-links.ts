@@ -1,5 +1,5 @@
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
-import path from 'node:path';
+import { walkPath, type Step } from './path-walk.js';
 import { isSystemDir } from './system-dirs.js';
 
 export interface PlantableLink {
@@ -8,9 +8,6 @@ export interface PlantableLink {
   /** What it points to, as stored. */
   target: string;
 }
-
-/** Linux's own limit on symlinks followed in one lookup; past it realpath fails anyway. */
-const MAX_HOPS = 40;
 
 /**
  * The first symlink on the way to `p` that a sandboxed command could have planted, or
@@ -28,34 +25,22 @@ const MAX_HOPS = 40;
  * the command that planted the link could also have made its directory read-only afterwards.
  */
 export function findPlantableLink(p: string, uid: number): PlantableLink | undefined {
-  const pending = p.split('/').filter(Boolean);
-  let cur = '/';
-  let hops = 0;
-  while (pending.length > 0) {
-    const segment = pending.shift()!;
-    if (segment === '.') continue;
-    if (segment === '..') {
-      cur = path.dirname(cur);
-      continue;
-    }
-    const next = path.join(cur, segment);
+  let found: PlantableLink | undefined;
+  walkPath('/', p, (next, cur): Step => {
     let st: Stats | undefined;
     try {
       st = lstatSync(next, { throwIfNoEntry: false });
     } catch {
-      return undefined; // ENOTDIR, EACCES: realpath fails too and reports the path as invalid
+      return { kind: 'end' }; // ENOTDIR, EACCES: realpath fails too and reports the path as invalid
     }
-    if (st === undefined) return undefined;
-    if (!st.isSymbolicLink()) {
-      cur = next;
-      continue;
-    }
+    if (st === undefined) return { kind: 'end' };
+    if (!st.isSymbolicLink()) return { kind: 'dir' };
     const target = readlinkSync(next);
-    if (st.uid === uid && !isSystemDir(cur)) return { link: next, target };
-    hops += 1;
-    if (hops > MAX_HOPS) return undefined;
-    pending.unshift(...target.split('/').filter(Boolean));
-    if (target.startsWith('/')) cur = '/';
-  }
-  return undefined;
+    if (st.uid === uid && !isSystemDir(cur)) {
+      found = { link: next, target };
+      return { kind: 'stop' };
+    }
+    return { kind: 'link', target };
+  });
+  return found;
 }
