@@ -1,14 +1,14 @@
-import { SandboxUnavailableError } from './errors.js';
 import { findBwrap, probeBwrap, type BwrapProbe } from './backends/linux/probe.js';
 import type { LinuxHost } from './backends/linux/plan.js';
 import { linuxSeccompSpec } from './backends/linux/seccomp-rules.js';
 import { compileSeccompFilter } from './native/seccomp.js';
 import { SecretScanCache } from './policy/secret-scan.js';
 import { HostGuard } from './host-check/host-guard.js';
+import { hostPlatform, type Platform } from './platform.js';
 import { PlaceholderSessions, type PlaceholderSessionsOptions } from './backends/linux/placeholder-sessions.js';
 import { ensurePrivateRegistryBase } from './backends/linux/placeholders.js';
 
-export type Platform = 'linux' | 'macos';
+export type { Platform } from './platform.js';
 
 export interface RuntimeOptions {
   /** How placeholders for missing protected paths are kept (see PlaceholderSessions). */
@@ -43,11 +43,7 @@ export class SandboxRuntime {
   }
 
   platform(): Platform {
-    if (process.platform === 'linux') return 'linux';
-    if (process.platform === 'darwin') return 'macos';
-    throw new SandboxUnavailableError('ERR_CORDON_PLATFORM_UNSUPPORTED', `cordon has no sandbox for ${process.platform}`, [`process.platform is ${process.platform}`], {
-      hint: 'run on Linux (bubblewrap) or macOS (Seatbelt)',
-    });
+    return hostPlatform();
   }
 
   /** Everything planLinux needs about this machine; throws a SandboxUnavailableError if it cannot sandbox. */

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { SandboxUnavailableError } from '../errors.js';
 import { PACKAGE_ROOT } from '../package-root.js';
+import { hostOs, hostTuple } from '../platform.js';
 
 /** What the filter does with a matching syscall. */
 export type SeccompAction =
@@ -76,7 +77,7 @@ const fixHint =
 
 /** The places node-gyp-build looks, in its order, for the error message. */
 function candidatePaths(root: string): string[] {
-  const tuple = `${process.platform}-${process.arch}`;
+  const tuple = hostTuple();
   return [
     ...(process.env['CORDON_PREBUILD'] ? [`$CORDON_PREBUILD (${process.env['CORDON_PREBUILD']})`] : []),
     path.join(root, 'build', 'Release', '*.node'),
@@ -95,11 +96,11 @@ function loadBinding(root: string): SeccompBinding {
       [why, ...tried.map((p) => `tried ${p}`)],
       { hint: fixHint, cause },
     );
-  if (process.platform !== 'linux') {
+  if (hostOs() !== 'linux') {
     throw new SandboxUnavailableError(
       'ERR_CORDON_PLATFORM_UNSUPPORTED',
-      `seccomp filters exist only on Linux (this is ${process.platform})`,
-      [`platform ${process.platform}`],
+      `seccomp filters exist only on Linux (this is ${hostOs()})`,
+      [`platform ${hostOs()}`],
       { hint: 'the seccomp addon is used by the Linux backend only' },
     );
   }

@@ -1,16 +1,17 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
-import { describeSandbox, scratchTrees } from './harness.js';
+import { prepare } from '../../src/spawn.js';
+import { bwrapPath, describeSandbox, scratchTrees } from './harness.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.mjs', import.meta.url));
 
 const tree = scratchTrees();
 
-function cordon(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function cordon(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });
@@ -39,6 +40,24 @@ describeSandbox('cordon CLI', () => {
     const quiet = await cordon(['run', '--', 'sh', '-c', 'git init -q other && echo x > other/f'], t.path('ws'));
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stderr).toBe('');
+  });
+
+  it('print shows exactly the argv run executes (same resolution, same probe, same plan)', async () => {
+    // A bwrap in a writable root, first on PATH: `run` never uses one a command could replace,
+    // and print must not show it either (print used to probe without the untrusted roots; that
+    // showed only on hosts without bwrap in a trusted path such as /usr/bin, unlike this one).
+    // Beyond bwrap, print and run now share resolution and planning: any divergence fails here.
+    const t = tree({ 'ws/': '', 'cache/bin/': '' });
+    copyFileSync(bwrapPath!, t.path('cache/bin/bwrap'));
+    chmodSync(t.path('cache/bin/bwrap'), 0o755);
+    const env = { ...process.env, PATH: `${t.path('cache/bin')}:${process.env.PATH}` };
+    const r = await cordon(['print', '--json', '--allow-write', t.path('cache'), '--', 'sh', '-c', 'true'], t.path('ws'), env);
+    expect(r.code, r.stderr).toBe(0);
+    const printed = JSON.parse(r.stdout) as { file: string; args: string[] };
+    const { plan } = prepare('sh', ['-c', 'true'], { workspace: t.path('ws'), policy: { write: { allow: [t.path('cache')] } } });
+    expect(printed.file).toBe(plan.file);
+    expect(printed.file).not.toBe(t.path('cache/bin/bwrap'));
+    expect(printed.args).toEqual(plan.args);
   });
 
   it('run: a command killed by a signal exits 128+N', async () => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isCordonError } from '../../errors.js';
 import { bwrapVersion, readUsernsFacts } from '../../backends/linux/probe.js';
+import { hostOs } from '../../platform.js';
 import { SandboxRuntime } from '../../runtime.js';
 import { sandboxedSpawn } from '../../spawn.js';
 
@@ -18,7 +19,7 @@ export async function doctorCommand(out: (text: string) => void): Promise<number
   const checks: Check[] = [];
   const runtime = new SandboxRuntime();
   const facts = readUsernsFacts();
-  checks.push({ name: 'platform', ok: process.platform === 'linux', detail: `${process.platform} ${os.release()} (${process.arch}), node ${process.version}, euid ${facts.euid}` });
+  checks.push({ name: 'platform', ok: hostOs() === 'linux', detail: `${hostOs()} ${os.release()} (${process.arch}), node ${process.version}, euid ${facts.euid}` });
   checks.push({
     name: 'user namespaces',
     ok: facts.maxUserNamespaces !== 0 && facts.unprivilegedUsernsClone !== false && !facts.apparmorRestrictsUserns,

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { LaunchPlan } from '../../backends/types.js';
-import { planLinux, type LinuxHost } from '../../backends/linux/plan.js';
 import { planMacos } from '../../backends/macos/index.js';
 import { resolvePolicy } from '../../policy/resolve.js';
-import { SandboxRuntime } from '../../runtime.js';
+import { hostOs } from '../../platform.js';
+import { prepare } from '../../spawn.js';
 import { parseArgs, policyFromFlags, UsageError } from '../args.js';
 
 /** `cordon print [--platform linux|macos] [--json] [flags] -- CMD`: the exact launcher argv, for review. */
@@ -11,18 +11,16 @@ export function printCommand(argv: readonly string[], out: (text: string) => voi
   const { flags, extra, rest } = parseArgs(argv, ['--json'], ['--platform']);
   const [file, ...args] = rest;
   if (file === undefined) throw new UsageError('cordon print needs a command: cordon print [flags] -- CMD [ARGS...]');
-  const platform = extra.get('--platform') ?? (process.platform === 'darwin' ? 'macos' : 'linux');
+  const platform = extra.get('--platform') ?? (hostOs() === 'darwin' ? 'macos' : 'linux');
   if (platform !== 'linux' && platform !== 'macos') throw new UsageError('--platform takes linux or macos');
-  const resolved = resolvePolicy(policyFromFlags(flags), { workspace: flags.workspace });
-  const command = { file, args };
-  const plan = platform === 'macos' ? planMacos(resolved, command) : planLinux(resolved, command, linuxHostForPrint());
+  // On Linux, the very path `cordon run` takes (resolution, probe with the writable roots as
+  // untrusted PATH entries, plan): the argv shown is exactly the one run would execute here.
+  const plan =
+    platform === 'macos'
+      ? planMacos(resolvePolicy(policyFromFlags(flags), { workspace: flags.workspace ?? process.cwd() }), { file, args })
+      : prepare(file, args, { workspace: flags.workspace, policy: policyFromFlags(flags) }).plan;
   out(extra.has('--json') ? JSON.stringify(toJson(plan), null, 2) : toText(plan));
   return 0;
-}
-
-/** The real host: the argv shown is exactly what `cordon run` would execute here. */
-function linuxHostForPrint(): LinuxHost {
-  return new SandboxRuntime().linuxHost(process.env);
 }
 
 function toJson(plan: LaunchPlan) {
