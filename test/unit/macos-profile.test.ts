@@ -215,6 +215,12 @@ describe('what the base grants, through the decision model', () => {
     ['file-write-unlink', '/dev/null', 'deny'],
     ['file-ioctl', '/dev/ttys003', 'allow'],
     ['file-write-data', '/dev/ttys003', 'deny'],
+    // Another session's terminal is its keystrokes: not readable by path (the pty extension,
+    // which only ptys this sandbox opened carry, is "unknown" to the model, so it errs to deny).
+    ['file-read-data', '/dev/ttys003', 'deny'],
+    ['file-read-metadata', '/dev/ttys003', 'allow'],
+    ['file-read-data', '/dev/tty', 'allow'],
+    ['file-read-data', '/dev/ptmx', 'allow'],
     ['file-link', '/Users/alice/proj/a', 'deny'],
     ['network-outbound', '/private/var/run/mDNSResponder', 'deny'],
     ['network-bind', undefined, 'deny'],

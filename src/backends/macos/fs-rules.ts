@@ -1,7 +1,7 @@
 import { depth, isInside } from '../../policy/paths.js';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import { globToSbplRegex } from './glob.js';
-import { comment, literal, regex, requireAll, rule, subpath, type FilterText, type ParamTable } from './sbpl.js';
+import { comment, literal, regex, requireAll, rule, sbplRegex, sbplString, subpath, type FilterText, type ParamTable } from './sbpl.js';
 import type { RuleKind } from './tag.js';
 
 // File-system rules. Seatbelt applies the LAST matching rule, so precedence is expressed
@@ -144,6 +144,11 @@ export function readRules(ctx: FsRuleContext, rules: readonly SecretRule[]): str
   for (const r of rules) {
     out.push(rule(r.effect, ['file-read*'], [targetFilter(r.target, ctx.params)], r.effect === 'deny' ? ctx.message('secret') : undefined));
   }
+  // After the read-anywhere allow, or it would win: another session's tty (/dev/ttysN) read by
+  // path is its keystrokes, sudo passwords included. The controlling terminal (/dev/tty), the
+  // command's own inherited stdio and ptys this sandbox opened (the pty extension) still work.
+  out.push(comment("Other sessions' terminals: unreadable by path unless this sandbox opened the pty."));
+  out.push(rule('deny', ['file-read-data'], [`(require-all (regex ${sbplRegex('^/dev/ttys[0-9]+$')}) (require-not (extension ${sbplString('com.apple.sandbox.pty')})))`], ctx.message('secret')));
   const ancestors = traversalAncestors(rules);
   if (ancestors.length > 0) {
     out.push(comment('stat() of the directories leading to an exception, so realpath() and cd work.'));
