@@ -22,7 +22,7 @@ export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set([
   'mach-lookup', 'user-preference-read',
   'ipc-posix-sem', 'ipc-posix-shm', 'ipc-posix-shm*', 'ipc-posix-shm-read*', 'ipc-posix-shm-read-data', 'ipc-posix-shm-write-create',
   'ipc-posix-shm-write-data', 'ipc-posix-shm-write-unlink',
-  'pseudo-tty',
+  'pseudo-tty', 'iokit-open',
   'network*', 'network-outbound', 'network-inbound', 'network-bind',
 ]);
 
@@ -30,7 +30,7 @@ export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set([
 export const KNOWN_FILTERS: ReadonlySet<string> = new Set([
   'subpath', 'literal', 'regex', 'require-all', 'require-any', 'require-not', 'param',
   'global-name', 'local-name', 'target', 'sysctl-name', 'sysctl-name-prefix',
-  'ipc-posix-name-prefix', 'ipc-posix-name-regex', 'extension', 'vnode-type',
+  'ipc-posix-name-prefix', 'ipc-posix-name-regex', 'extension', 'vnode-type', 'iokit-registry-entry-class',
 ]);
 
 /** `(with message "...")` text cordon writes. */

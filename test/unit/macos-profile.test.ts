@@ -201,7 +201,8 @@ describe('what the base grants, through the decision model', () => {
     ['sysctl-read', 'hw.ncpu', 'allow'],
     ['sysctl-read', 'hw.optional.arm.FEAT_SHA256', 'allow'],
     ['sysctl-read', 'kern.proc.pid.123', 'allow'],
-    ['sysctl-read', 'kern.bootargs', 'deny'],
+    ['sysctl-read', 'kern.bootargs', 'allow'],
+    ['sysctl-read', 'kern.uuid', 'deny'],
     ['sysctl-write', 'kern.hostname', 'deny'],
   ] as const)('%s %s: %s', (op, name, expected) => {
     expect(model.decide(op, { name }).decision).toBe(expected);

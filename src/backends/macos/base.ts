@@ -29,7 +29,9 @@ const SYSCTL_NAMES: readonly string[] = [
   // The kernel checks CTL_HW MIB lookups under these legacy names (Chrome lists them too).
   'hw.busfrequency_compat', 'hw.cachelinesize_compat', 'hw.cpufrequency_compat', 'hw.l1dcachesize_compat', 'hw.l1icachesize_compat',
   'hw.l2cachesize_compat', 'hw.l3cachesize_compat', 'hw.pagesize_compat', 'hw.tbfrequency_compat',
-  'kern.argmax', 'kern.boottime', 'kern.hostname', 'kern.maxfiles', 'kern.maxfilesperproc', 'kern.maxproc', 'kern.ngroups',
+  // kern.bootargs: read by Codex's and srt's daily-used profiles' clients (e.g. to detect
+  // developer boot modes); boot arguments are machine facts, not user data.
+  'kern.argmax', 'kern.bootargs', 'kern.boottime', 'kern.hostname', 'kern.maxfiles', 'kern.maxfilesperproc', 'kern.maxproc', 'kern.ngroups',
   'kern.osproductversion', 'kern.osrelease', 'kern.ostype', 'kern.osvariant_status', 'kern.osversion', 'kern.secure_kernel',
   'kern.tcsm_available', 'kern.tcsm_enable', 'kern.usrstack64', 'kern.version',
   'machdep.cpu.brand_string', 'machdep.ptrauth_enabled', 'security.mac.lockdown_mode_state',
@@ -90,10 +92,15 @@ export function baseRules(): string {
     comment('POSIX IPC: semaphores for Python multiprocessing (SemLock); shared memory only under'),
     comment("the names Python's multiprocessing.shared_memory and libomp use, not other processes'."),
     rule('allow', ['ipc-posix-sem'], []),
-    rule('allow', ['ipc-posix-shm-read-data', 'ipc-posix-shm-write-create', 'ipc-posix-shm-write-data', 'ipc-posix-shm-write-unlink'], [
+    // read* (data and metadata): shared_memory.SharedMemory fstat()s the segment it opens.
+    rule('allow', ['ipc-posix-shm-read*', 'ipc-posix-shm-write-create', 'ipc-posix-shm-write-data', 'ipc-posix-shm-write-unlink'], [
       `(ipc-posix-name-regex ${sbplRegex('^/psm_[0-9a-f]+$')})`,
       `(ipc-posix-name-regex ${sbplRegex('^/__KMP_REGISTERED_LIB_[0-9]+$')})`,
     ]),
+    '',
+    comment('IOKit: the power-management user client only (power assertions that keep a long build'),
+    comment('from sleeping; Codex allows the same). No other IOKit service.'),
+    rule('allow', ['iokit-open'], [`(iokit-registry-entry-class ${sbplString('RootDomainUserClient')})`]),
     '',
     comment('Terminals: openpty() for tools that need a pty (script, expect, node-pty); the'),
     comment('controlling terminal; ioctls (TIOCGWINSZ) on ttys opened before the sandbox.'),
