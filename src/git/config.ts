@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Whether a repository config a command wrote is one `git init` or `git clone` would write,
  * so a nested repository made by ordinary work (tests that `git init` a fixture, a local clone)
@@ -79,4 +81,13 @@ export function configuredHooksPath(text: string): string | undefined {
     if (key && section === 'core') value = key[1]!.replace(/^"(.*)"$/, '$1');
   }
   return value === '' ? undefined : value;
+}
+
+/** A config file's text, or undefined when it cannot be read (missing, a directory, no permission). */
+export function readConfigText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

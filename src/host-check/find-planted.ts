@@ -2,7 +2,7 @@ import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { isInside } from '../policy/paths.js';
 import type { Baseline } from './baseline.js';
-import { configIncludes, isPlainGitConfig } from '../git/config.js';
+import { configIncludes, isPlainGitConfig, readConfigText } from '../git/config.js';
 import { indexGitlinks } from '../git/index-file.js';
 import { submoduleGitdirs } from '../git/layout.js';
 import { GITDIR_MODULES, GITDIR_PROGRAM_DIRS, GITDIR_REDIRECT_FILES, GITDIR_UNWRITTEN_DIRS } from '../git/trust.js';
@@ -49,7 +49,8 @@ export function findPlanted(root: string, since: number, cache: RepoWalkCache, b
   const planted = new Map<string, string>();
   const seen = new Map<string, string>();
   for (const item of items) {
-    if (item.exemptIfPlain && item.st.isFile() && isPlainGitConfig(readText(item.path))) continue;
+    const text = item.exemptIfPlain && item.st.isFile() ? readConfigText(item.path) : undefined;
+    if (text !== undefined && isPlainGitConfig(text)) continue;
     const id = identityOf(item.st);
     const made = item.st.ctimeMs >= since;
     const moved = baseline !== undefined && item.st.ctimeMs < baseline.time && baseline.items[item.path] !== id && movedDuringSession(root, item.path, since);
@@ -112,7 +113,7 @@ function trustedItems(root: string, cache: RepoWalkCache): Trusted[] {
     }
     for (const name of GITDIR_PROGRAM_DIRS) items.push(...hookItems(path.join(gitdir, name), cache));
     for (const [p, st] of symlinksIn(gitdir, whole, cache)) items.push({ path: p, st, reason: 'a symlink in repository metadata: host git would read or write through it outside the repository' });
-    for (const include of configIncludes(readText(path.join(gitdir, 'config')))) {
+    for (const include of configIncludes(readConfigText(path.join(gitdir, 'config')) ?? '')) {
       const p = path.resolve(gitdir, include);
       const st = lstat(p);
       if (st && isInside(p, root) && (st.isFile() || st.isSymbolicLink())) items.push({ path: p, st, reason: `included by ${path.join(gitdir, 'config')} (include.path): read as that repository's configuration`, exemptIfPlain: true });
@@ -219,14 +220,6 @@ function symlinksIn(gitdir: string, whole: boolean, cache: RepoWalkCache): Array
   return links;
 }
 
-function readText(p: string): string {
-  try {
-    return readFileSync(p, 'utf8');
-  } catch {
-    return '\0';
-  }
-}
-
 function describe(name: string): string {
   switch (name) {
     case 'config':
@@ -242,7 +235,7 @@ function describe(name: string): string {
 
 /** Object hash length of a repository: sha256 repositories say so in their config. */
 function hashBytes(gitdir: string): 20 | 32 {
-  return /objectformat\s*=\s*sha256/i.test(readText(path.join(gitdir, 'config'))) ? 32 : 20;
+  return /objectformat\s*=\s*sha256/i.test(readConfigText(path.join(gitdir, 'config')) ?? '') ? 32 : 20;
 }
 
 function lstat(p: string): Stats | undefined {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PlantedItem } from './find-planted.js';
 
@@ -91,33 +91,43 @@ function disable(item: PlantedItem, error: string): QuarantinedItem {
   return { ...item, error };
 }
 
-/** A fresh `<base>/<stamp>` directory; a base that is unusable (not ours to write) is replaced by a sibling. */
+const GITIGNORE = '# cordon: items a sandboxed command planted for host git, moved aside\n*\n';
+
+/**
+ * A fresh `<base>/<stamp>` directory. The base is `.cordon-quarantine` when it is a directory
+ * cordon made (its `.gitignore` of `*` is ours, so a later `git add -A` by the user does not
+ * commit planted hooks and configs into their history); anything else there (a symlink to steer
+ * the moves, a directory the command made without that `.gitignore`, one it made read-only)
+ * gets a fresh sibling instead.
+ */
 function quarantineDir(root: string, stamp: string): string {
-  const base = quarantineBase(root, stamp);
+  const base = path.join(root, QUARANTINE_DIR);
   try {
+    if (!isOurs(base)) mkdirBase(base);
     const dir = path.join(base, stamp);
     mkdirSync(dir, { mode: 0o700 });
     return dir;
   } catch {
-    const fresh = `${path.join(root, QUARANTINE_DIR)}-${stamp}`;
-    mkdirSync(fresh, { mode: 0o700 });
-    writeFileSync(path.join(fresh, '.gitignore'), '# cordon: items a sandboxed command planted for host git, moved aside\n*\n', { flag: 'wx' });
+    const fresh = `${base}-${stamp}`;
+    mkdirBase(fresh);
     const dir = path.join(fresh, stamp);
     mkdirSync(dir, { mode: 0o700 });
     return dir;
   }
 }
 
-/**
- * The quarantine directory ignores itself for git (a `.gitignore` of `*` inside it), so a later
- * `git add -A` by the user does not commit planted hooks and configs into their history.
- */
-function quarantineBase(root: string, stamp: string): string {
-  const base = path.join(root, QUARANTINE_DIR);
-  const st = lstatSync(base, { throwIfNoEntry: false });
-  if (st?.isDirectory()) return base;
-  const dir = st === undefined ? base : `${base}-${stamp}`;
+function mkdirBase(dir: string): void {
   mkdirSync(dir, { mode: 0o700 });
-  writeFileSync(path.join(dir, '.gitignore'), '# cordon: items a sandboxed command planted for host git, moved aside\n*\n', { flag: 'wx' });
-  return dir;
+  writeFileSync(path.join(dir, '.gitignore'), GITIGNORE, { flag: 'wx' });
+}
+
+function isOurs(base: string): boolean {
+  const st = lstatSync(base, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return false;
+  try {
+    const ignore = path.join(base, '.gitignore');
+    return lstatSync(ignore).isFile() && readFileSync(ignore, 'utf8') === GITIGNORE;
+  } catch {
+    return false;
+  }
 }

@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync, type Dirent } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProtectedName } from './defaults.js';
-import { configIncludes, configuredHooksPath } from '../git/config.js';
+import { configIncludes, configuredHooksPath, readConfigText } from '../git/config.js';
 import { submoduleGitdirs } from '../git/layout.js';
 import { FsView, isInside } from './paths.js';
 
@@ -34,8 +34,9 @@ export function gitProtectedNames(root: string, fsv: FsView, homes: readonly str
   // Every home in play: the user's git may run with any of them as HOME.
   const globals = [...new Set([...homes, process.env.HOME ?? os.homedir()])].flatMap((home) => [path.join(home, '.gitconfig'), path.join(home, '.config', 'git', 'config')]);
   if (process.env.XDG_CONFIG_HOME) globals.push(path.join(process.env.XDG_CONFIG_HOME, 'git', 'config'));
-  const repoHooksPath = configuredHooksPath(readText(path.join(gitdir, 'config')));
-  const hooksPaths = repoHooksPath !== undefined ? [repoHooksPath] : globals.map((file) => configuredHooksPath(readText(file))).filter((v): v is string => v !== undefined);
+  const repoConfig = readConfigText(path.join(gitdir, 'config')) ?? '';
+  const repoHooksPath = configuredHooksPath(repoConfig);
+  const hooksPaths = repoHooksPath !== undefined ? [repoHooksPath] : globals.map((file) => configuredHooksPath(readConfigText(file) ?? '')).filter((v): v is string => v !== undefined);
   for (const hooksPath of hooksPaths) {
     if (hooksPath.startsWith('~')) continue;
     let absolute = path.resolve(root, hooksPath);
@@ -45,19 +46,11 @@ export function gitProtectedNames(root: string, fsv: FsView, homes: readonly str
   }
   // Files the repository config includes (`include.path = ../.gitconfig`, a team's shared
   // settings) are read as config: an existing one inside the workspace is kept read-only.
-  for (const include of configIncludes(readText(path.join(gitdir, 'config')))) {
+  for (const include of configIncludes(repoConfig)) {
     const absolute = path.resolve(gitdir, include);
     if (isInside(absolute, root) && !isInside(absolute, gitdir) && fsv.kind(absolute) === 'file') names.push({ path: path.relative(root, absolute), kind: 'file' });
   }
   return names;
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 function listDir(dir: string): Dirent[] | undefined {

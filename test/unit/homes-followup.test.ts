@@ -10,6 +10,7 @@ import { resolvePolicy, type ResolveOptions } from '../../src/policy/resolve.js'
 import type { PolicyInput } from '../../src/policy/schema.js';
 import { isSystemDir } from '../../src/policy/system-dirs.js';
 import { makeTree, type Tree } from '../helpers/tree.js';
+import { refusalOf } from '../helpers/refusal.js';
 
 /**
  * Follow-up to issue 7 item 3 (red-team bypasses): start-up files reached by their real path,
@@ -27,14 +28,7 @@ function tree(spec: Record<string, string> = {}) {
   trees.push(t);
   return t;
 }
-function errorOf(fn: () => unknown): { code?: string; message?: string; hint?: string; issues?: { path: string }[] } {
-  try {
-    fn();
-  } catch (error) {
-    return error as { code?: string };
-  }
-  throw new Error('expected a refusal');
-}
+const errorOf = refusalOf;
 const isRoot = process.geteuid?.() === 0;
 /** Scratch homes only: nothing depends on the test user's real home or /etc/passwd. */
 const resolve = (policy: PolicyInput, options: ResolveOptions) => resolvePolicy(policy, { otherHomes: [], passwdHomes: [], env: {}, ...options });

@@ -161,6 +161,16 @@ describe('plain git config', () => {
 });
 
 describe.skipIf(!hasGit)('the quarantine directory', () => {
+  it('one the command made ahead (without cordon\'s .gitignore) is not used: planted items stay invisible to git', async () => {
+    const scene = makeScene(tree().root, true);
+    const since = Date.now() - 1;
+    execFileSync('sh', ['-c', 'mkdir .cordon-quarantine && mkdir -p sub && cd sub && git init -q && cp "$EVIL" .git/hooks/pre-commit'], { cwd: scene.workspace, env: { ...process.env, ...scene.env, HOME: scene.home } });
+    const moved = quarantine(scene.workspace, findPlanted(scene.workspace, since, new RepoWalkCache()).planted);
+    expect(moved[0]!.movedTo!.startsWith(`${scene.workspace}/.cordon-quarantine-`)).toBe(true);
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: scene.workspace, encoding: 'utf8', env: { ...process.env, HOME: scene.home } });
+    expect(status).not.toContain('pre-commit');
+  });
+
   it('is invisible to git status and git add -A, so planted items are never committed', async () => {
     const scene = makeScene(tree().root, true);
     const since = Date.now() - 1;

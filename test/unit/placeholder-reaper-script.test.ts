@@ -3,10 +3,11 @@ import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REAPER_SCRIPT } from '../../src/backends/linux/placeholder-reaper.js';
 import { acquirePlaceholders, placeholderRegistryBase } from '../../src/backends/linux/placeholders.js';
-import { makeTree, type Tree } from '../helpers/tree.js';
+import type { Tree } from '../helpers/tree.js';
+import { registryTrees } from '../helpers/registry.js';
 
 /**
  * The reaper runs placeholderRegistry's SOURCE TEXT in a fresh node. That only works while the
@@ -14,13 +15,7 @@ import { makeTree, type Tree } from '../helpers/tree.js';
  * as the package ships it (esbuild, bundled and minified like scripts/bundle.mjs does).
  */
 
-let trees: Tree[] = [];
-const savedTmp = process.env.TMPDIR;
-afterEach(() => {
-  process.env.TMPDIR = savedTmp;
-  if (savedTmp === undefined) delete process.env.TMPDIR;
-  for (const t of trees.splice(0)) t.cleanup();
-});
+const tree = registryTrees();
 
 async function bundledScript(t: Tree): Promise<string> {
   const entry = new URL('../../src/backends/linux/placeholder-reaper.ts', import.meta.url).pathname;
@@ -53,8 +48,7 @@ function runScript(script: string, base: string, pid: number) {
 describe('the reaper script', () => {
   for (const variant of ['as transformed for tests', 'as bundled and minified by esbuild'] as const) {
     it(`removes a dead harness's placeholders and keeps what the user put there (${variant})`, async () => {
-      const t = makeTree({ 'reg/': '', 'ws/': '' });
-      trees.push(t);
+      const t = tree({ 'reg/': '', 'ws/': '' });
       const script = variant === 'as transformed for tests' ? REAPER_SCRIPT : await bundledScript(t);
       const { ws, dead } = crashedHarnessState(t);
       writeFileSync(path.join(ws, '.vscode', 'settings.json'), '{}'); // the user's, written meanwhile
@@ -68,8 +62,7 @@ describe('the reaper script', () => {
   }
 
   it('does nothing for a harness that is still alive (its registration is not dropped on EOF alone)', () => {
-    const t = makeTree({ 'reg/': '', 'ws/': '' });
-    trees.push(t);
+    const t = tree({ 'reg/': '', 'ws/': '' });
     const { ws } = crashedHarnessState(t);
     const users = path.join(placeholderRegistryBase(), 'placeholders', readdirSync(path.join(placeholderRegistryBase(), 'placeholders'))[0]!, 'users');
     const [registration] = readdirSync(users);

@@ -2,26 +2,20 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs, { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { placeholderRegistry } from '../../src/backends/linux/placeholder-registry.js';
 import { PLACEHOLDER_IDLE_MS, PlaceholderSessions } from '../../src/backends/linux/placeholder-sessions.js';
 import { acquirePlaceholders, placeholderRegistryBase } from '../../src/backends/linux/placeholders.js';
-import { makeTree, type Tree } from '../helpers/tree.js';
+import type { Tree } from '../helpers/tree.js';
+import { registryTrees } from '../helpers/registry.js';
 
-let trees: Tree[] = [];
-const savedTmp = process.env.TMPDIR;
-afterEach(() => {
-  process.env.TMPDIR = savedTmp;
-  if (savedTmp === undefined) delete process.env.TMPDIR;
-  for (const t of trees.splice(0)) t.cleanup();
-});
+const tree = registryTrees();
 
 const registry = placeholderRegistry(fs, path, crypto, (message) => new Error(message));
 
 /** A scratch tree with its own registry base (TMPDIR), so nothing here touches the real one. */
 function scratchRegistry(spec: Record<string, string> = {}): Tree {
-  const t = makeTree({ 'reg/': '', 'ws/': '', ...spec });
-  trees.push(t);
+  const t = tree({ 'reg/': '', 'ws/': '', ...spec });
   process.env.TMPDIR = t.path('reg');
   return t;
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs, { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planLinux, type LinuxHost } from '../../src/backends/linux/plan.js';
 import { planMounts } from '../../src/backends/linux/mounts.js';
 import { placeholderRegistry } from '../../src/backends/linux/placeholder-registry.js';
@@ -9,6 +9,7 @@ import { acquirePlaceholders, ensurePrivateRegistryBase, placeholderRegistryBase
 import { resolvePolicy } from '../../src/policy/resolve.js';
 import type { ResolvedPolicy } from '../../src/policy/resolved.js';
 import { makeTree, type Tree } from '../helpers/tree.js';
+import { registryTrees } from '../helpers/registry.js';
 
 /**
  * The placeholder registry ($TMPDIR/cordon-$UID) decides what the harness and the reaper
@@ -82,21 +83,14 @@ describe('plan: cordon host state is masked wherever the sandbox would see it', 
   });
 });
 
-let trees: Tree[] = [];
-const savedTmp = process.env.TMPDIR;
-afterEach(() => {
-  process.env.TMPDIR = savedTmp;
-  if (savedTmp === undefined) delete process.env.TMPDIR;
-  for (const t of trees.splice(0)) t.cleanup();
-});
+const tree = registryTrees();
 
 const registry = placeholderRegistry(fs, path, crypto, (message) => Object.assign(new Error(message), { code: 'ERR_CORDON_SETUP_FAILED' }));
 const refused = expect.objectContaining({ code: 'ERR_CORDON_SETUP_FAILED' });
 
 /** A workspace with one placeholder held, a victim directory outside it, a scratch registry base. */
 function held() {
-  const t = makeTree({ 'reg/': '', 'ws/': '', 'victim/id_ed25519': 'KEY', 'victim/empty/': '' });
-  trees.push(t);
+  const t = tree({ 'reg/': '', 'ws/': '', 'victim/id_ed25519': 'KEY', 'victim/empty/': '' });
   process.env.TMPDIR = t.path('reg');
   const ws = t.path('ws');
   const lease = acquirePlaceholders([{ path: path.join(ws, '.envrc'), kind: 'dir', root: ws }]);
@@ -167,8 +161,7 @@ describe('registry: nothing it did not write is trusted', () => {
   });
 
   it('a symlinked placeholders/ level is refused on the way in: nothing is created', () => {
-    const t = makeTree({ 'reg/': '', 'ws/': '', 'elsewhere/': '' });
-    trees.push(t);
+    const t = tree({ 'reg/': '', 'ws/': '', 'elsewhere/': '' });
     process.env.TMPDIR = t.path('reg');
     mkdirSync(placeholderRegistryBase(), { mode: 0o700 });
     symlinkSync(t.path('elsewhere'), path.join(placeholderRegistryBase(), 'placeholders'));
@@ -178,8 +171,7 @@ describe('registry: nothing it did not write is trusted', () => {
   });
 
   it('a $TMPDIR reached through a symlink inside a writable root is refused (the command could re-point it)', () => {
-    const t = makeTree({ 'ws/real/': '', 'ws/link': '-> ws/real', 'outside/real/': '', 'outside/link': '-> outside/real' });
-    trees.push(t);
+    const t = tree({ 'ws/real/': '', 'ws/link': '-> ws/real', 'outside/real/': '', 'outside/link': '-> outside/real' });
     process.env.TMPDIR = t.path('ws/link');
     expect(() => ensurePrivateRegistryBase([t.path('ws')])).toThrow(expect.objectContaining({ code: 'ERR_CORDON_SETUP_FAILED', hint: expect.stringMatching(/TMPDIR/) }));
     // Weakened control: the same link with no writable root over it is fine, planned at its real path.

@@ -10,16 +10,10 @@ import { findPlantableLink } from '../../src/policy/planted-links.js';
 import { resolvePolicy, type ResolveOptions } from '../../src/policy/resolve.js';
 import type { PolicyInput } from '../../src/policy/schema.js';
 import { tempTrees } from '../helpers/tree.js';
+import { refusalOf } from '../helpers/refusal.js';
 
 const tree = tempTrees();
-function errorOf(fn: () => unknown): { code?: string; message?: string; hint?: string; issues?: { path: string }[] } {
-  try {
-    fn();
-  } catch (error) {
-    return error as { code?: string };
-  }
-  throw new Error('expected a refusal');
-}
+const errorOf = refusalOf;
 const uid = process.geteuid?.() ?? -1;
 const isRoot = uid === 0;
 /** Resolve with scratch homes only, so nothing depends on the test user's real home. */
