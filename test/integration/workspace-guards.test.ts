@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
@@ -130,24 +130,24 @@ describeSandbox('item 9: a private tmp when HOME lies in /tmp', () => {
 });
 
 describeSandbox('item 11: env HOME does not un-hide the owner\'s real home', () => {
-  it('a marker in the real ~/.ssh is readable with secrets off (so the test can fail), hidden by default', async () => {
+  it('a `~/` secret of the real home stays hidden when env.HOME points elsewhere (readable without the rule, so the test can fail)', async () => {
+    // A unique file in the real home, not the real ~/.ssh: every concurrent test plans ~/.ssh,
+    // and creating or removing it between another test's plan and its bwrap made that one fail.
+    // Default secrets use the same set of homes as `~/` rules (unit: workspace-guards.test.ts).
     const realHome = os.userInfo().homedir;
-    const sshDir = path.join(realHome, '.ssh');
-    const createdDir = !existsSync(sshDir);
-    const marker = path.join(sshDir, unique());
+    const name = `.cordon-owner-secret-${unique()}`;
+    const marker = path.join(realHome, name);
     const t = tree({ 'ws/': '', 'other-home/': '' });
     try {
-      if (createdDir) mkdirSync(sshDir, { mode: 0o700 });
       writeFileSync(marker, 'OWNER-SECRET-MARKER\n', { mode: 0o600 });
       const opts = { workspace: t.path('ws'), env: { HOME: t.path('other-home') } };
-      // Only our own marker is ever read: never any other file of the real ~/.ssh.
-      const weak = await sh(`cat ${marker}`, { ...opts, policy: { read: { defaultSecrets: false } } });
+      // Only our own marker is ever read: never any other file of the real home.
+      const weak = await sh(`cat ${marker}`, opts);
       expect(weak.stdout).toBe('OWNER-SECRET-MARKER');
-      const r = await sh(`cat ${marker} 2>/dev/null; echo done`, opts);
+      const r = await sh(`cat ${marker} 2>/dev/null; echo done`, { ...opts, policy: { read: { deny: [`~/${name}`] } } });
       expect(r.stdout).toBe('done');
     } finally {
       rmSync(marker, { force: true });
-      if (createdDir) rmdirSync(sshDir);
     }
   });
 
