@@ -33,6 +33,11 @@ export interface LaunchPlan {
   extraFds: ExtraFd[];
   /** Created on the host before launch, removed after (Linux, missing protected paths). */
   placeholders: Placeholder[];
+  /**
+   * Fresh directories for this one command (macOS: its TMPDIR): created mode 0700 before
+   * launch (refused if the name exists), removed with their content after.
+   */
+  runDirs: string[];
 }
 
 export interface Backend<Host> {

@@ -62,7 +62,8 @@ describe('conformance table, macOS model', () => {
     current = materialize(row);
     const { ctx, policy } = current;
     const resolved = resolvePolicy(policy, { workspace: ctx.workspace, home: ctx.home, env: { HOME: ctx.home, TMPDIR: ctx.tmp, PATH: '/usr/bin:/bin' } });
-    const plan = planMacos(resolved, { file: '/bin/sh', args: ['-c', 'true'] }, { sessionTag: SESSION });
+    // The run's own TMPDIR: the row's tmp plays it (the launcher makes a fresh one per command).
+    const plan = planMacos(resolved, { file: '/bin/sh', args: ['-c', 'true'] }, { sessionTag: SESSION, runDir: realpathLoose(ctx.tmp) });
     const parts = profileOf(plan);
     expect(checkProfile(parts, resolved)).toEqual([]);
 

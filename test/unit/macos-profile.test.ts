@@ -12,15 +12,17 @@ import { SeatbeltModel } from '../sbpl/decide.js';
 import { renamePaths, resolvedFixture } from '../sbpl/fixtures.js';
 
 const cmd = { file: '/bin/echo', args: ['hi'] };
-const textOf = (policy: ResolvedPolicy) => profileOf(planMacos(policy, cmd, { sessionTag: 't' })).text;
+/** The run's own directory, as the macOS launcher would choose it under the user temp dir. */
+const RUN_DIR = '/private/var/folders/xy/abc123/T/cordon-run-0123abcd';
+const textOf = (policy: ResolvedPolicy) => profileOf(planMacos(policy, cmd, { sessionTag: 't', runDir: RUN_DIR })).text;
 const modelOf = (policy: ResolvedPolicy) => {
-  const parts = profileOf(planMacos(policy, cmd, { sessionTag: 't' }));
+  const parts = profileOf(planMacos(policy, cmd, { sessionTag: 't', runDir: RUN_DIR }));
   return new SeatbeltModel(parts.text, parts.defines);
 };
 
 describe('argv', () => {
   const policy = resolvedFixture();
-  const launch = planMacos(policy, cmd, { sessionTag: 'abc' });
+  const launch = planMacos(policy, cmd, { sessionTag: 'abc', runDir: RUN_DIR });
 
   it('is /usr/bin/sandbox-exec -p PROFILE -D... -- FILE ARGS, with nothing else to run', () => {
     expect(launch.backend).toBe('macos');
@@ -30,15 +32,28 @@ describe('argv', () => {
     const dashes = launch.args.indexOf('--');
     expect(launch.args.slice(2, dashes).every((a) => a.startsWith('-D'))).toBe(true);
     expect(launch.args.slice(dashes)).toEqual(['--', '/bin/echo', 'hi']);
-    expect(launch).toMatchObject({ env: policy.env, cwd: policy.cwd, extraFds: [], placeholders: [] });
+    expect(launch).toMatchObject({ cwd: policy.cwd, extraFds: [], placeholders: [], runDirs: [RUN_DIR] });
+  });
+
+  it("points TMPDIR, TMP and TEMP at the run's own directory and passes the rest of the policy env", () => {
+    expect(launch.env).toEqual({ ...policy.env, TMPDIR: RUN_DIR, TMP: RUN_DIR, TEMP: RUN_DIR });
+    // A plan for review only (no run dir) names no temp dir at all, never the host's shared one.
+    const review = planMacos(resolvedFixture({ env: { ...policy.env, TMPDIR: '/private/var/folders/xy/abc123/T/' } }), cmd);
+    expect(review.env).not.toHaveProperty('TMPDIR');
+    expect(review.runDirs).toEqual([]);
+  });
+
+  it('refuses a run dir that is relative, unnormalised, or overlaps a denied or protected path', () => {
+    for (const runDir of ['tmp/run', '/private/tmp/../etc', '/private/tmp/run/', '/Users/alice/.ssh/run', '/Users/alice/proj/.git/hooks/x']) {
+      expect(() => planMacos(policy, cmd, { runDir }), runDir).toThrow(PolicyError);
+    }
   });
 
   it('passes each path once, as -DNAME=VALUE, in first-use order', () => {
     const dashes = launch.args.indexOf('--');
     expect(launch.args.slice(2, dashes)).toEqual([
       '-DWRITABLE_ROOT_0=/Users/alice/proj',
-      '-DTMP_DIR_0=/private/tmp',
-      '-DTMP_DIR_1=/private/var/folders/xy/abc123/T',
+      `-DTMP_DIR_0=${RUN_DIR}`,
       '-DPATH_0=/Users/alice/.ssh',
       '-DPATH_1=/Users/alice/.netrc',
       '-DPATH_2=/Users/alice/proj/.env',
@@ -60,14 +75,14 @@ describe('argv', () => {
 
   it('exposes the same planner through macosBackend and plan', () => {
     expect(macosBackend.name).toBe('macos');
-    expect(macosBackend.plan(policy, cmd, { sessionTag: 'abc' })).toEqual(launch);
-    expect(plan(policy, cmd, { sessionTag: 'abc' })).toEqual(launch);
+    expect(macosBackend.plan(policy, cmd, { sessionTag: 'abc', runDir: RUN_DIR })).toEqual(launch);
+    expect(plan(policy, cmd, { sessionTag: 'abc', runDir: RUN_DIR })).toEqual(launch);
   });
 });
 
 describe('profile text', () => {
   const policy = resolvedFixture();
-  const parts = profileOf(planMacos(policy, cmd, { sessionTag: 'abc' }));
+  const parts = profileOf(planMacos(policy, cmd, { sessionTag: 'abc', runDir: RUN_DIR }));
 
   it('passes every reader check', () => {
     expect(checkProfile(parts, policy)).toEqual([]);
@@ -168,7 +183,7 @@ describe('injection: hostile names never change the profile text', () => {
 
   it.each(hostile)('workspace named %j', (name) => {
     const policy = renamePaths(benign, '/Users/alice/proj', `/Users/alice/${name}`);
-    const launch = planMacos(policy, cmd, { sessionTag: 't' });
+    const launch = planMacos(policy, cmd, { sessionTag: 't', runDir: RUN_DIR });
     expect(profileOf(launch).text).toBe(reference);
     expect(launch.args).toContain(`-DWRITABLE_ROOT_0=/Users/alice/${name}`);
     expect(checkProfile(profileOf(launch), policy)).toEqual([]);
@@ -245,9 +260,16 @@ describe('pins, through the decision model', () => {
       expect(model.decide(op, { path: '/Users/alice/proj/.git/objects/ab/cdef' }).decision).toBe('allow');
     }
   });
-  it('tmp dirs can be written but not removed', () => {
-    expect(model.decide('file-write-create', { path: '/private/tmp/x' }).decision).toBe('allow');
-    expect(model.decide('file-write-unlink', { path: '/private/tmp' }).decision).toBe('deny');
+  it("the run's own tmp dir can be written but not removed", () => {
+    expect(model.decide('file-write-create', { path: `${RUN_DIR}/x` }).decision).toBe('allow');
+    expect(model.decide('file-write-unlink', { path: RUN_DIR }).decision).toBe('deny');
+  });
+  it("the host's shared /tmp and $TMPDIR are not writable: the user's next tool reads what lands there", () => {
+    expect(model.decide('file-write-create', { path: '/private/tmp/x' }).decision).toBe('deny');
+    expect(model.decide('file-write-create', { path: '/private/var/folders/xy/abc123/T/x' }).decision).toBe('deny');
+    // Without a run dir nothing in tmp is writable: this is what the test above could fail on.
+    const review = profileOf(planMacos(resolvedFixture(), cmd));
+    expect(new SeatbeltModel(review.text, review.defines).decide('file-write-create', { path: `${RUN_DIR}/x` }).decision).toBe('deny');
   });
 });
 

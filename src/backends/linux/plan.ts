@@ -80,6 +80,7 @@ export function planLinux(policy: ResolvedPolicy, command: Command, host: LinuxH
       { fd: STATUS_FD, direction: 'out', purpose: 'status' },
     ],
     placeholders: mounts.placeholders,
+    runDirs: [],
   };
 }
 

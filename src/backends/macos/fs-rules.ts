@@ -39,25 +39,34 @@ interface SecretRule {
 
 export interface FsRuleContext {
   policy: ResolvedPolicy;
+  run: RunFacts;
   params: ParamTable;
   message: (kind: RuleKind) => string;
 }
 
 /**
- * Writable roots and tmp dirs: the only places any write is granted. Seatbelt's tmp is the
- * host's own (not private), so a tmp dir holding a home or a directory the Linux backend
- * keeps read-only (keepInTmp) is not made writable here at all.
+ * The run's own facts the profile needs besides the policy. `runDir` is a fresh directory
+ * made for this one command (the launcher creates it, passes it as TMPDIR, removes it after):
+ * the ONLY writable temp location. Seatbelt cannot give a command a private /tmp as Linux's
+ * tmpfs does, and the host's /tmp and $TMPDIR are shared with every other process of the user
+ * (a planted file there is read by the user's next tool), so neither is writable. Without a
+ * runDir (a plan made for review only) no temp location is writable at all.
  */
-export function seatbeltTmpDirs(policy: ResolvedPolicy): string[] {
-  return policy.tmpDirs.filter((t) => ![...policy.homes, ...policy.keepInTmp].some((p) => isInside(p, t)));
+export interface RunFacts {
+  runDir?: string;
 }
 
-function writableAreas(policy: ResolvedPolicy): string[] {
-  return [...new Set([...policy.writableRoots, ...seatbeltTmpDirs(policy)])];
+/** Writable temp locations: the run's own directory, nothing else (see RunFacts). */
+export function seatbeltTmpDirs(run: RunFacts): string[] {
+  return run.runDir === undefined ? [] : [run.runDir];
 }
 
-export function orderedSecretRules(policy: ResolvedPolicy): SecretRule[] {
-  const anchors = [policy.workspace, ...policy.writableRoots, ...policy.homes, ...policy.tmpDirs];
+function writableAreas(policy: ResolvedPolicy, run: RunFacts): string[] {
+  return [...new Set([...policy.writableRoots, ...seatbeltTmpDirs(run)])];
+}
+
+export function orderedSecretRules(policy: ResolvedPolicy, run: RunFacts): SecretRule[] {
+  const anchors = [policy.workspace, ...policy.writableRoots, ...policy.homes, ...policy.tmpDirs, ...seatbeltTmpDirs(run)];
   const dirRules: SecretRule[] = [];
   const fileRules: SecretRule[] = [];
   const globDenies: SecretRule[] = [];
@@ -80,7 +89,7 @@ export function orderedSecretRules(policy: ResolvedPolicy): SecretRule[] {
   // The workspace, writable roots and tmp dirs stay usable inside a denied directory
   // (read.denyHome with the workspace under home), as their Linux binds re-expose them.
   const deniedDirs = dirRules.filter((r) => r.effect === 'deny').map((r) => (r.target as { path: string }).path);
-  for (const area of new Set([policy.workspace, ...writableAreas(policy)])) {
+  for (const area of new Set([policy.workspace, ...writableAreas(policy, run)])) {
     if (deniedDirs.some((d) => isInside(area, d))) dirRules.push({ effect: 'allow', origin: 'area', target: { type: 'path', path: area, kind: 'dir' } });
   }
 
@@ -177,8 +186,8 @@ function traversalAncestors(rules: readonly SecretRule[]): string[] {
 }
 
 export function writeRules(ctx: FsRuleContext, rules: readonly SecretRule[]): string[] {
-  const { policy, params } = ctx;
-  const areas = writableAreas(policy);
+  const { policy, params, run } = ctx;
+  const areas = writableAreas(policy, run);
   const out = [comment('Writes: the writable roots and tmp dirs only.')];
   if (areas.length > 0) out.push(rule('allow', ['file-write*'], areas.map((a) => subpath(params.name(policy.writableRoots.includes(a) ? 'WRITABLE_ROOT' : 'TMP_DIR', a)))));
   out.push(comment('Secrets inside them can be neither written, created, renamed nor deleted.'));
@@ -209,8 +218,8 @@ export function writeRules(ctx: FsRuleContext, rules: readonly SecretRule[]): st
  *    name no rule covers, and `mv workspace /tmp/w` would shed every rule at once.
  */
 export function protectRules(ctx: FsRuleContext): string[] {
-  const { policy, params } = ctx;
-  const areas = writableAreas(policy);
+  const { policy, params, run } = ctx;
+  const areas = writableAreas(policy, run);
   const out: string[] = [];
   if (policy.protect.length > 0) {
     out.push(comment('Protected paths: read-only and uncreatable.'));

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { PolicyError, type PolicyIssue } from '../../errors.js';
+import { isInside } from '../../policy/paths.js';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import type { Backend, Command, LaunchPlan } from '../types.js';
 import { buildProfile } from './profile.js';
@@ -17,7 +18,17 @@ export interface MacosHost {
    * is stable; pass a fresh one per run to tell repeated runs apart.
    */
   sessionTag?: string;
+  /**
+   * This command's own directory (normalised absolute real path, not existing yet): the
+   * launcher creates it, the command gets it as TMPDIR, it is the only writable temp location,
+   * and it is removed when the command ends. Omitted (a plan for review only): no temp
+   * location is writable.
+   */
+  runDir?: string;
 }
+
+/** Temp-directory variables tools read; each points at the run's own directory. */
+const TEMP_VARIABLES = ['TMPDIR', 'TMP', 'TEMP'] as const;
 
 /**
  * The sandbox-exec argv for a resolved policy. Pure: no file-system access, no shell.
@@ -37,15 +48,18 @@ export function planMacos(policy: ResolvedPolicy, command: Command, host: MacosH
   refuseDomainAllowlist(policy, 'macos');
   validateCommand(command);
   validatePaths(policy);
-  const profile = buildProfile(policy, sessionTag(host.sessionTag, policy.workspace, command));
+  if (host.runDir !== undefined) validateRunDir(host.runDir, policy);
+  const run = host.runDir === undefined ? {} : { runDir: host.runDir };
+  const profile = buildProfile(policy, sessionTag(host.sessionTag, policy.workspace, command), run);
   return {
     backend: 'macos',
     file: SANDBOX_EXEC,
     args: ['-p', profile.text, ...profile.defines, '--', command.file, ...command.args],
-    env: policy.env,
+    env: runEnv(policy.env, host.runDir),
     cwd: policy.cwd,
     extraFds: [],
     placeholders: [],
+    runDirs: host.runDir === undefined ? [] : [host.runDir],
   };
 }
 
@@ -57,6 +71,25 @@ export const macosBackend: Backend<MacosHost> = {
 
 /** Alias matching the backend's verb: `plan(resolved, command, host?)`. */
 export const plan = planMacos;
+
+/** TMPDIR and friends name the run's directory, or are absent: never the host's shared temp dir. */
+function runEnv(env: Record<string, string>, runDir: string | undefined): Record<string, string> {
+  const out = { ...env };
+  for (const name of TEMP_VARIABLES) delete out[name];
+  if (runDir !== undefined) for (const name of TEMP_VARIABLES) out[name] = runDir;
+  return out;
+}
+
+/** The run dir is made writable: it must not lie in a place the policy keeps unwritable or hidden. */
+function validateRunDir(runDir: string, policy: ResolvedPolicy): void {
+  const issues: PolicyIssue[] = [];
+  if (!path.isAbsolute(runDir) || path.normalize(runDir) !== runDir || runDir.endsWith('/') || runDir.includes('\0')) {
+    issues.push({ path: 'host.runDir', message: `${JSON.stringify(runDir)} is not a normalised absolute path` });
+  } else if ([...policy.denyRead, ...policy.protect].some((r) => isInside(runDir, r.path) || isInside(r.path, runDir))) {
+    issues.push({ path: 'host.runDir', message: `${runDir} overlaps a denied or protected path` });
+  }
+  if (issues.length > 0) throw new PolicyError('ERR_CORDON_POLICY_INVALID', issues, { hint: 'let the macOS backend choose the run directory (under the user temp dir)' });
+}
 
 function validateCommand(command: Command): void {
   const issues: PolicyIssue[] = [];

@@ -1,6 +1,6 @@
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import { baseRules } from './base.js';
-import { orderedSecretRules, protectRules, readRules, seatbeltTmpDirs, writeRules } from './fs-rules.js';
+import { orderedSecretRules, protectRules, readRules, seatbeltTmpDirs, writeRules, type RunFacts } from './fs-rules.js';
 import { comment, ParamTable, rule } from './sbpl.js';
 import { messageTag, type RuleKind } from './tag.js';
 
@@ -16,18 +16,18 @@ export interface SeatbeltProfile {
  *  1. (version 1), then (deny default): closed unless granted below;
  *  2. non-file needs of ordinary tools (base.ts);
  *  3. reads: everything, minus secrets, plus exceptions (fs-rules.ts);
- *  4. writes: writable roots and tmp dirs, minus secrets;
+ *  4. writes: writable roots and the run's own temp dir, minus secrets;
  *  5. protected paths and pins, after every grant so none can override them;
  *  6. network: nothing (a tagged denial, so refusals are attributed in the log).
  */
-export function buildProfile(policy: ResolvedPolicy, session: string): SeatbeltProfile {
+export function buildProfile(policy: ResolvedPolicy, session: string, run: RunFacts = {}): SeatbeltProfile {
   const params = new ParamTable();
   // Register the writable places first so their parameters get telling names.
   for (const root of policy.writableRoots) params.name('WRITABLE_ROOT', root);
-  for (const dir of seatbeltTmpDirs(policy)) params.name('TMP_DIR', dir);
+  for (const dir of seatbeltTmpDirs(run)) params.name('TMP_DIR', dir);
   const message = (kind: RuleKind) => messageTag(session, kind);
-  const ctx = { policy, params, message };
-  const secrets = orderedSecretRules(policy);
+  const ctx = { policy, run, params, message };
+  const secrets = orderedSecretRules(policy, run);
 
   const text = [
     '(version 1)',
