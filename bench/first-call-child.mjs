@@ -8,7 +8,7 @@ const t0 = performance.now();
 const { createRuntime, sandboxedSpawn } = await import('../dist/cordon.mjs');
 const t1 = performance.now();
 const runtime = createRuntime();
-runtime.linuxHost(process.env);
+runtime.backend.probe(process.env, []);
 const t2 = performance.now();
 await sandboxedSpawn('true', [], { workspace, runtime });
 const t3 = performance.now();

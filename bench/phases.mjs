@@ -1,6 +1,6 @@
 /**
  * Where sandboxedSpawn's time goes. `phaseBreakdown` replays src/spawn.ts's steps with a
- * clock between them (resolvePolicy, linuxHost, planSandbox, acquirePlaceholders, the
+ * clock between them (resolvePolicy, backend.probe, backend.plan, acquirePlaceholders, the
  * execa call, the wait, the placeholder release); `microbench` times each pure step in a
  * tight loop. Both use the compiled dist/ modules, so they measure what callers run.
  */
@@ -8,21 +8,21 @@ import { execa } from 'execa';
 import { acquirePlaceholders } from '../dist/backends/linux/placeholders.js';
 import { probeBwrap } from '../dist/backends/linux/probe.js';
 import { linuxSeccompSpec } from '../dist/backends/linux/seccomp-rules.js';
-import { createRuntime, loadProfile, parsePolicy, planSandbox, resolvePolicy, sandboxedSpawn } from '../dist/index.js';
+import { createRuntime, loadProfile, parsePolicy, resolvePolicy, sandboxedSpawn } from '../dist/index.js';
 import { compileSeccompFilter } from '../dist/native/seccomp.js';
 import { filterEnv } from '../dist/policy/env.js';
 import { openExtraFds } from '../dist/fd-channels.js';
 import { summarize, loopMicros } from './stats.mjs';
 import { makeWorkspace, removeWorkspace } from './workspace.mjs';
 
-const PHASES = ['resolvePolicy', 'linuxHost (cached)', 'planSandbox', 'placeholders in', 'fds + execa() call', 'wait for exit', 'status + placeholders out'];
+const PHASES = ['resolvePolicy', 'backend.probe (cached)', 'backend.plan', 'placeholders in', 'fds + execa() call', 'wait for exit', 'status + placeholders out'];
 
 /**
  * What launch() does with placeholders: newer builds hold them per runtime
- * (runtime.placeholders.enter returns the leave function); older ones lease them per command.
+ * (runtime.backend.placeholders.enter returns the leave function); older ones lease them per command.
  */
 function enterPlaceholders(runtime, policy, plan) {
-  if (runtime.placeholders?.enter) return runtime.placeholders.enter(policy.writableRoots, plan.placeholders);
+  if (runtime.backend.placeholders?.enter) return runtime.backend.placeholders.enter(policy.writableRoots, plan.placeholders);
   const lease = acquirePlaceholders(plan.placeholders);
   return () => lease.release();
 }
@@ -32,9 +32,9 @@ async function onePhasedRun(runtime, workspace) {
   const t = [performance.now()];
   const policy = resolvePolicy(undefined, { workspace, env: { ...process.env }, scanCache: runtime.scanCache });
   t.push(performance.now());
-  const host = runtime.linuxHost(process.env, policy.writableRoots);
+  const host = runtime.backend.probe(process.env, policy.writableRoots);
   t.push(performance.now());
-  const plan = planSandbox(policy, { file: 'true', args: [] }, { platform: 'linux', linux: host });
+  const plan = runtime.backend.plan(policy, { file: 'true', args: [] }, host);
   t.push(performance.now());
   const leave = enterPlaceholders(runtime, policy, plan);
   t.push(performance.now());
@@ -65,7 +65,7 @@ async function onePhasedRun(runtime, workspace) {
  */
 export async function phaseBreakdown(workspace, runs, floor) {
   const runtime = createRuntime();
-  runtime.linuxHost(process.env);
+  runtime.backend.probe(process.env, []);
   const samples = PHASES.map(() => []);
   const totals = [];
   const real = [];
@@ -86,7 +86,7 @@ export async function phaseBreakdown(workspace, runs, floor) {
     real.push(realMs);
     plain.push(plainMs);
   }
-  runtime.placeholders?.releaseAll?.();
+  runtime.backend.placeholders?.releaseAll?.();
   return {
     phases: PHASES.map((name, k) => ({ name, ...summarize(samples[k]) })),
     sumOfPhases: summarize(totals),
@@ -110,12 +110,12 @@ export function microbench(largeWorkspace) {
 
 function microbenchIn(workspace, largeWorkspace) {
   const runtime = createRuntime();
-  const host = runtime.linuxHost(process.env);
+  const host = runtime.backend.probe(process.env, []);
   const env = { ...process.env };
   const scanCache = runtime.scanCache; // undefined in builds without the cached .env scan
   const resolved = resolvePolicy(undefined, { workspace, env, scanCache });
   const command = { file: 'true', args: [] };
-  const plan = planSandbox(resolved, command, { platform: 'linux', linux: host });
+  const plan = runtime.backend.plan(resolved, command, host);
   const parsed = parsePolicy({});
   const spec = linuxSeccompSpec();
   const rows = [
@@ -125,17 +125,17 @@ function microbenchIn(workspace, largeWorkspace) {
     ['  of which filterEnv (secret env patterns)', 1000, () => filterEnv(env, parsed.env)],
     ['resolvePolicy (workspace of 5,000 more files, runtime scan cache)', 30, () => resolvePolicy(undefined, { workspace: largeWorkspace, env, scanCache })],
     ['resolvePolicy (workspace of 5,000 more files, no scan cache)', 30, () => resolvePolicy(undefined, { workspace: largeWorkspace, env })],
-    ['planSandbox (given the resolved policy)', 2000, () => planSandbox(resolved, command, { platform: 'linux', linux: host })],
-    ['resolvePolicy + planSandbox', 300, () => planSandbox(resolvePolicy(undefined, { workspace, env, scanCache }), command, { platform: 'linux', linux: host })],
+    ['backend.plan (given the resolved policy)', 2000, () => runtime.backend.plan(resolved, command, host)],
+    ['resolvePolicy + backend.plan', 300, () => runtime.backend.plan(resolvePolicy(undefined, { workspace, env, scanCache }), command, host)],
     ["loadProfile('default') (reads profiles/ each call)", 300, () => loadProfile('default')],
-    ['runtime.linuxHost (cached probe + filter)', 2000, () => runtime.linuxHost(process.env, resolved.writableRoots)],
+    ['backend.probe (cached probe + filter)', 2000, () => runtime.backend.probe(process.env, resolved.writableRoots)],
     ['compileSeccompFilter(linuxSeccompSpec())', 500, () => compileSeccompFilter(spec)],
     ['linuxSeccompSpec() + compileSeccompFilter', 500, () => compileSeccompFilter(linuxSeccompSpec())],
     ['acquire + release placeholders (create and remove each time)', 200, () => acquirePlaceholders(plan.placeholders).release()],
     ['probeBwrap() uncached (what each new process pays once)', 10, () => probeBwrap(process.env)],
   ];
   const rowsOut = rows.map(([name, iterations, fn]) => ({ name, iterations, ...loopMicros(iterations, fn) }));
-  runtime.placeholders?.releaseAll?.();
+  runtime.backend.placeholders?.releaseAll?.();
   return {
     placeholderCount: plan.placeholders.length,
     argvLength: plan.args.length,

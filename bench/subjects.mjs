@@ -3,7 +3,7 @@
  * `run` is what a sample measures.
  */
 import { acquirePlaceholders } from '../dist/backends/linux/placeholders.js';
-import { createRuntime, planSandbox, resolvePolicy, sandboxedSpawn } from '../dist/cordon.mjs';
+import { createRuntime, resolvePolicy, sandboxedSpawn } from '../dist/cordon.mjs';
 import { spawnAndWait } from './spawn-wait.mjs';
 
 /** 1. The process floor: Node spawning `true` with piped stdio. */
@@ -19,9 +19,9 @@ export function bareSubject() {
  */
 export function floorSubject(workspace) {
   const runtime = createRuntime();
-  const host = runtime.linuxHost(process.env);
+  const host = runtime.backend.probe(process.env, []);
   const policy = resolvePolicy(undefined, { workspace, env: { ...process.env } });
-  const plan = planSandbox(policy, { file: 'true', args: [] }, { platform: 'linux', linux: host });
+  const plan = runtime.backend.plan(policy, { file: 'true', args: [] }, host);
   const seccomp = plan.extraFds.find((fd) => fd.purpose === 'seccomp');
   let lease;
   return {

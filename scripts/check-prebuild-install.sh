@@ -29,7 +29,7 @@ bwrap --dev-bind / / --tmpfs /usr/include "${hide[@]}" --chdir "$work/consumer" 
          node --input-type=module -e "
            const m = await import(\"cordon\");
            if (typeof m.sandboxedSpawn !== \"function\") throw new Error(\"no sandboxedSpawn export\");
-           const host = m.createRuntime().linuxHost(process.env);
+           const host = m.createRuntime().backend.probe(process.env, []);
            if (!(host.seccompFilter.length > 0 && host.seccompFilter.length % 8 === 0)) throw new Error(\"bad filter\");
            console.log(\"prebuild loaded; filter\", host.seccompFilter.length / 8, \"BPF instructions\");
          " &&

@@ -19,6 +19,7 @@ export type CordonErrorCode =
   | 'ERR_CORDON_NATIVE_UNAVAILABLE'
   | 'ERR_CORDON_SECCOMP_UNSUPPORTED'
   | 'ERR_CORDON_PLATFORM_UNSUPPORTED'
+  | 'ERR_CORDON_SEATBELT_UNAVAILABLE'
   | 'ERR_CORDON_SETUP_FAILED';
 
 export interface CordonErrorOptions {
@@ -83,12 +84,12 @@ export class PolicyUnenforceableError extends CordonError {
 }
 Object.defineProperty(PolicyUnenforceableError.prototype, 'name', { value: 'PolicyUnenforceableError' });
 
-/** This machine cannot build the sandbox at all (no bwrap, no user namespaces, no addon). */
+/** This machine cannot build the sandbox at all (no bwrap, no user namespaces, no addon, no usable sandbox-exec). */
 export class SandboxUnavailableError extends CordonError {
   readonly reasons: string[];
 
   constructor(
-    code: Extract<CordonErrorCode, 'ERR_CORDON_BWRAP_MISSING' | 'ERR_CORDON_USERNS_DISABLED' | 'ERR_CORDON_USERNS_APPARMOR' | 'ERR_CORDON_USERNS_BLOCKED' | 'ERR_CORDON_NATIVE_UNAVAILABLE' | 'ERR_CORDON_SECCOMP_UNSUPPORTED' | 'ERR_CORDON_PLATFORM_UNSUPPORTED'>,
+    code: Extract<CordonErrorCode, 'ERR_CORDON_BWRAP_MISSING' | 'ERR_CORDON_USERNS_DISABLED' | 'ERR_CORDON_USERNS_APPARMOR' | 'ERR_CORDON_USERNS_BLOCKED' | 'ERR_CORDON_NATIVE_UNAVAILABLE' | 'ERR_CORDON_SECCOMP_UNSUPPORTED' | 'ERR_CORDON_PLATFORM_UNSUPPORTED' | 'ERR_CORDON_SEATBELT_UNAVAILABLE'>,
     message: string,
     reasons: string[],
     options: CordonErrorOptions = {},

@@ -1,14 +1,20 @@
 export { sandboxedSpawn, type SandboxedSpawnOptions, type SandboxOptions } from './spawn.js';
 export { sandboxReport, type SandboxReport, type QuarantinedItem } from './sandbox-report.js';
-export { planSandbox, type HostFacts } from './plan.js';
 export { resolvePolicy, type ResolveOptions } from './policy/resolve.js';
 export { parsePolicy } from './policy/parse.js';
 export { loadProfile, listProfiles } from './policy/presets.js';
-export { explainPath, type PathVerdict } from './policy/explain.js';
 export { policySchema, type Policy, type PolicyInput } from './policy/schema.js';
 export type { ResolvedPolicy, PathRule, GlobRule, ProtectRule } from './policy/resolved.js';
-export type { LaunchPlan, Command, ExtraFd, Placeholder, Backend } from './backends/types.js';
+export type { LaunchPlan, Command, ExtraFd, Placeholder, Backend, PathVerdict, DoctorCheck, Entered, FdCover } from './backends/types.js';
+// The two backends, as a symmetric pair: a class holding the host caches, a pure planner, an explainer.
+export { LinuxBackend, type LinuxBackendOptions } from './backends/linux/backend.js';
 export { planLinux, type LinuxHost } from './backends/linux/plan.js';
+export { explainLinux } from './backends/linux/explain.js';
+export { MacosBackend } from './backends/macos/backend.js';
+export { planMacos, type MacosHost } from './backends/macos/plan.js';
+export { explainMacos } from './backends/macos/explain.js';
+export { parseSandboxViolations, type Violation } from './backends/macos/violations.js';
+export { selectBackend } from './backends/select.js';
 export { SandboxRuntime, createRuntime, closeRuntime, type RuntimeOptions } from './runtime.js';
 export {
   CordonError,
@@ -21,4 +27,3 @@ export {
   type CordonErrorCode,
   type PolicyIssue,
 } from './errors.js';
-export { planMacos, macosBackend, parseSandboxViolations, type MacosHost, type Violation } from './backends/macos/index.js';

@@ -1,14 +1,10 @@
 import { execa, type Options, type ResultPromise } from 'execa';
-import { lstatSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CordonError, PolicyError, SandboxSetupError, SandboxUnavailableError } from './errors.js';
-import type { LaunchPlan } from './backends/types.js';
+import { CordonError, PolicyError } from './errors.js';
+import type { Backend, FdCover, LaunchPlan } from './backends/types.js';
 import { failedSubprocess } from './failed-subprocess.js';
 import { openExtraFds, type OpenedFds } from './fd-channels.js';
-import { coverInheritedFds, type InheritedCover } from './backends/linux/inherited-fds.js';
-import { releaseBwrap, stopBwrapSandbox } from './backends/linux/stop-sandbox.js';
 import { createTermination, type Termination } from './termination.js';
-import { planSandbox } from './plan.js';
 import { loadProfile } from './policy/presets.js';
 import { resolvePolicy } from './policy/resolve.js';
 import type { Policy, PolicyInput } from './policy/schema.js';
@@ -30,8 +26,8 @@ export interface SandboxOptions {
 export type SandboxedSpawnOptions = Options & SandboxOptions;
 
 /**
- * The process-wide runtime holds only host facts (where bwrap is, the compiled filter):
- * never a policy, so any number of policies can be used at once.
+ * The process-wide runtime holds only host facts (the backend's probe; on Linux where bwrap
+ * is and the compiled filter): never a policy, so any number of policies can be used at once.
  */
 const defaultRuntime = new SandboxRuntime();
 
@@ -45,6 +41,9 @@ const REFUSED_OPTIONS = ['shell', 'node', 'detached', 'uid', 'gid', 'ipc', 'ipcI
  * Runs `file args` inside the sandbox and returns execa's result promise (awaitable, with
  * streams and `.kill()`). A policy or setup problem rejects with a CordonError subclass;
  * the command's own failure stays an execa error.
+ *
+ * Platform-neutral: select (the runtime's backend), resolve, probe, plan, enter, launch. What
+ * differs per OS is behind the Backend interface (src/backends/types.ts).
  */
 export function sandboxedSpawn(file: string, args?: readonly string[] | SandboxedSpawnOptions, options?: SandboxedSpawnOptions): ResultPromise {
   return sandboxedSpawnWith(PROTECTED, file, args, options);
@@ -55,7 +54,7 @@ export function sandboxedSpawn(file: string, args?: readonly string[] | Sandboxe
  * works without it. Not exported from the package.
  */
 export interface LaunchInternals {
-  /** Hide descriptors this process holds without close-on-exec (src/backends/linux/inherited-fds.ts). */
+  /** Hide descriptors this process holds without close-on-exec, where the backend can (Linux: src/backends/linux/inherited-fds.ts). */
   readonly coverInheritedFds: boolean;
 }
 
@@ -70,14 +69,14 @@ export function sandboxedSpawnWith(internals: LaunchInternals, file: string, arg
   let leave: () => void;
   try {
     prepared = prepare(file, argv, opts);
-    leave = runtime.placeholders.enter(prepared.policy.writableRoots, prepared.plan.placeholders);
-    if (!protectedSourcesExist(prepared.policy)) {
-      // Another process removed its placeholders between our resolution and our registration
-      // (which now stops any further removal): plan again from what is really there.
-      leave();
+    let entered = prepared.backend.enter(prepared.policy, prepared.plan);
+    if (entered.replan) {
+      // The host changed between planning and entering (see Entered.replan): once more.
+      entered.leave();
       prepared = prepare(file, argv, opts);
-      leave = runtime.placeholders.enter(prepared.policy.writableRoots, prepared.plan.placeholders);
+      entered = prepared.backend.enter(prepared.policy, prepared.plan);
     }
+    leave = () => entered.leave();
   } catch (error) {
     return failedSubprocess(error);
   }
@@ -89,17 +88,16 @@ export function sandboxedSpawnWith(internals: LaunchInternals, file: string, arg
   });
 }
 
-/** Every protected path that resolution found existing must still exist to be bind-mounted. */
-function protectedSourcesExist(policy: ResolvedPolicy): boolean {
-  return policy.protect.every((rule) => rule.kind === 'missing' || lstatSync(rule.path, { throwIfNoEntry: false }) !== undefined);
-}
-
-interface Prepared {
+export interface Prepared {
   policy: ResolvedPolicy;
   plan: LaunchPlan;
+  backend: Backend;
 }
 
-/** Validate, resolve and plan; throws before anything is touched. */
+/**
+ * Validate, resolve, probe and plan; throws before anything is touched. `cordon run` and
+ * `cordon print` both come through here, so print shows exactly what run executes.
+ */
 export function prepare(file: string, args: readonly string[], opts: SandboxedSpawnOptions): Prepared {
   if (typeof file !== 'string' || file.length === 0 || file.includes('\0')) {
     throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: 'file', message: 'the command must be a non-empty string without NUL bytes' }]);
@@ -115,7 +113,7 @@ export function prepare(file: string, args: readonly string[], opts: SandboxedSp
     }
   }
   const runtime = opts.runtime ?? defaultRuntime;
-  const platform = runtime.platform();
+  const backend = runtime.backend;
   const policyInput = choosePolicy(opts);
   const parentEnv = opts.extendEnv === false ? { ...(opts.env ?? {}) } : { ...process.env, ...(opts.env ?? {}) };
   const policy = resolvePolicy(policyInput, {
@@ -124,15 +122,10 @@ export function prepare(file: string, args: readonly string[], opts: SandboxedSp
     env: parentEnv,
     scanCache: runtime.scanCache,
   });
-  if (platform !== 'linux') {
-    throw new SandboxUnavailableError('ERR_CORDON_PLATFORM_UNSUPPORTED', 'sandboxedSpawn runs the Linux backend only in this version', [`platform ${platform}`], {
-      hint: 'use `cordon print --platform macos` to review the Seatbelt profile',
-    });
-  }
-  // A bwrap found inside a writable root could be replaced by the command it sandboxes.
-  const host = runtime.linuxHost(process.env, policy.writableRoots);
-  const plan = planSandbox(policy, { file, args }, { platform: 'linux', linux: host });
-  return { policy, plan };
+  // A launcher found inside a writable root could be replaced by the command it sandboxes.
+  const host = backend.probe(process.env, policy.writableRoots);
+  const plan = backend.plan(policy, { file, args }, host);
+  return { policy, plan, backend };
 }
 
 function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
@@ -146,12 +139,12 @@ function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
  * `finish` runs once the command has ended (or could not start): it releases the placeholders
  * and runs the host check, whose report is attached to the result or error as `sandbox`.
  */
-function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, internals: LaunchInternals, finish: () => SandboxReport): ResultPromise {
+function launch({ policy, plan, backend }: Prepared, opts: SandboxedSpawnOptions, internals: LaunchInternals, finish: () => SandboxReport): ResultPromise {
   const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, cancelSignal, timeout: _t, ...rest } = opts;
   const timeout = minDefined(opts.timeout, policy.limits.timeoutMs);
   const maxBuffer = capMaxBuffer(policy.limits.maxOutputBytes, rest.maxBuffer);
   let fds: OpenedFds | undefined;
-  let cover: InheritedCover | undefined;
+  let cover: FdCover | undefined;
   let subprocess: ResultPromise;
   let termination: Termination;
   try {
@@ -159,11 +152,11 @@ function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, interna
     termination = createTermination({ cancelSignal, timeout, killSignal: rest.killSignal });
     fds = openExtraFds(plan.extraFds);
     // Scanned in the same synchronous step as the spawn below; execa forks before returning.
-    cover = internals.coverInheritedFds ? coverInheritedFds(FIRST_EXTRA_FD + fds.stdio.length) : undefined;
+    cover = internals.coverInheritedFds ? backend.coverInheritedFds?.(FIRST_EXTRA_FD + fds.stdio.length) : undefined;
     subprocess = execa(plan.file, plan.args, {
-      // bwrap's --die-with-parent already takes the sandbox down with this process; execa's own
-      // exit hook would only repeat that, at ~0.6 ms per command. A caller may still ask for it.
-      cleanup: false,
+      // Linux: bwrap's --die-with-parent already takes the sandbox down with this process; execa's
+      // own exit hook would only repeat that, at ~0.6 ms per command. A caller may still ask for it.
+      cleanup: !backend.endsWithParent,
       ...rest,
       ...(termination.execaSignal === undefined ? {} : { cancelSignal: termination.execaSignal }),
       ...(maxBuffer === undefined ? {} : { maxBuffer }),
@@ -180,29 +173,29 @@ function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, interna
   }
   const channels = fds;
   const sandbox = subprocess;
-  termination.start(subprocess, { stop: () => stopBwrapSandbox(sandbox, channels.readStatus), release: () => releaseBwrap(sandbox) });
+  termination.start(subprocess, backend.stopper(sandbox, channels.readStatus));
 
-  // bwrap writes "child-pid" before setting up the sandbox, but "exit-code" only when the
-  // command itself ran and ended: its absence means setup failed and the command never ran.
-  const commandStarted = () => channels.readStatus().includes('"exit-code"');
+  const commandStarted = (result: { exitCode?: number; stderr?: unknown }) => backend.commandStarted(channels.readStatus, result);
+  const classify = (error: unknown, started: boolean) => (error instanceof CordonError ? error : backend.classifyFailure(error, started));
 
   const mapped = (subprocess as Promise<unknown>).then(
     (result) => {
       termination.relabel(result);
       // With `reject: false` a failed launch still resolves; a setup failure must not pass as the command's result.
-      const r = result as { failed?: boolean };
-      if (r.failed && !commandStarted()) {
-        const mapped = mapLaunchError(result, false);
+      const r = result as { failed?: boolean; exitCode?: number; stderr?: unknown };
+      if (r.failed && !commandStarted(r)) {
+        const mapped = classify(result, false);
         if (mapped !== result) throw mapped;
       }
       return result;
     },
     (error: unknown) => {
-      throw mapLaunchError(termination.relabel(error), commandStarted());
+      const relabeled = termination.relabel(error) as { exitCode?: number; stderr?: unknown };
+      throw classify(relabeled, commandStarted(relabeled));
     },
   );
-  // The command has ended: the sandbox's pid namespace is gone (even after a cancel during
-  // setup), so what runs here sees the command's final effects.
+  // The command has ended (Linux: the sandbox's pid namespace is gone, even after a cancel
+  // during setup), so what runs here sees the command's final effects.
   const done = () => {
     termination.dispose();
     channels.close();
@@ -218,30 +211,6 @@ function launch({ policy, plan }: Prepared, opts: SandboxedSpawnOptions, interna
     Object.defineProperty(subprocess, method, { value: cleaned[method].bind(cleaned), configurable: true, writable: true });
   }
   return subprocess;
-}
-
-function setupError(stderr: string, cause: unknown): SandboxSetupError {
-  const firstLine = stderr.split('\n').find((l) => l.startsWith('bwrap:')) ?? stderr.trim().split('\n')[0] ?? '';
-  return new SandboxSetupError(`the sandbox could not be set up${firstLine ? `: ${firstLine}` : ''}`, stderr, {
-    hint: 'run `cordon doctor`; if a path in the message is yours, check it exists and is readable',
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
-
-function mapLaunchError(error: unknown, commandStarted: boolean): unknown {
-  if (error instanceof CordonError) return error;
-  const e = error as { code?: string; exitCode?: number; isTerminated?: boolean; timedOut?: boolean; isCanceled?: boolean; isMaxBuffer?: boolean; stderr?: unknown; originalMessage?: string };
-  if (e.code === 'ENOENT' && e.exitCode === undefined) {
-    return new SandboxUnavailableError('ERR_CORDON_BWRAP_MISSING', 'bubblewrap (bwrap) disappeared after it was probed', [String(e.originalMessage ?? '')], {
-      hint: 'reinstall it: sudo apt-get install -y bubblewrap',
-      cause: error,
-    });
-  }
-  // "command not found" is the command's failure, not the sandbox's (when stderr was captured to tell).
-  const execFailed = typeof e.stderr === 'string' && /^bwrap: execvp /m.test(e.stderr);
-  const commandsOwnFate = commandStarted || execFailed || e.isTerminated || e.timedOut || e.isCanceled || e.isMaxBuffer;
-  if (commandsOwnFate) return error;
-  return setupError(typeof e.stderr === 'string' ? e.stderr : '', error);
 }
 
 function baseStdio(stdio: Options['stdio'], stdin: Options['stdin'], stdout: Options['stdout'], stderr: Options['stderr']): unknown[] {

@@ -18,7 +18,14 @@
  */
 import { constants } from 'node:os';
 import type { ResultPromise } from 'execa';
-import type { StopOutcome } from './backends/linux/stop-sandbox.js';
+
+export type StopOutcome =
+  /** The sandbox was killed before the command had ended, and is gone: a real cancellation. */
+  | 'stopped'
+  /** The launcher had already reported the command's exit: nothing was killed, the result is real. */
+  | 'finished'
+  /** The launcher had already exited (setup failure, or ended); nothing left to stop. */
+  | 'gone';
 
 export interface TerminationOptions {
   cancelSignal?: unknown;
@@ -30,7 +37,7 @@ export interface TerminationOptions {
 
 /**
  * How the sandbox is ended: `stop` kills it and resolves once it is gone, leaving the launcher
- * stopped (see stopBwrapSandbox); `release` resumes the launcher after its kill signal.
+ * stopped (Linux: stopBwrapSandbox); `release` resumes the launcher after its kill signal.
  */
 export interface SandboxStopper {
   stop(): Promise<StopOutcome>;

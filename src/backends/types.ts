@@ -1,4 +1,7 @@
+import type { ResultPromise } from 'execa';
+import type { Platform } from '../platform.js';
 import type { ResolvedPolicy } from '../policy/resolved.js';
+import type { SandboxStopper } from '../termination.js';
 
 /** What the caller wants run, as argv (never a shell string). */
 export interface Command {
@@ -24,11 +27,11 @@ export interface Placeholder {
  * small step (src/spawn.ts), so a caller can audit or run it themselves.
  */
 export interface LaunchPlan {
-  backend: 'linux' | 'macos';
+  backend: Platform;
   file: string;
   args: string[];
   env: Record<string, string>;
-  /** Host directory to start the launcher in (the sandbox's own cwd is set by args). */
+  /** Host directory to start the launcher in (the sandbox's own cwd is set by args on Linux). */
   cwd: string;
   extraFds: ExtraFd[];
   /** Created on the host before launch, removed after (Linux, missing protected paths). */
@@ -40,7 +43,83 @@ export interface LaunchPlan {
   runDirs: string[];
 }
 
-export interface Backend<Host> {
-  readonly name: 'linux' | 'macos';
+/** May the command read or write a path, and which rule decided (`cordon explain`). */
+export interface PathVerdict {
+  path: string;
+  /** The path after symlinks are resolved: the one the rules are about. */
+  realPath: string;
+  read: boolean;
+  write: boolean;
+  /** Human-readable rule that decided. */
+  rule: string;
+}
+
+/** One line of `cordon doctor`. */
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  hint?: string;
+}
+
+/** Host effects one command needs while it runs; `leave` undoes them once it has ended. */
+export interface Entered {
+  leave(): void;
+  /**
+   * The host changed between planning and entering (another process removed a placeholder
+   * this plan mounts): leave, then plan once more from what is really there.
+   */
+  replan: boolean;
+}
+
+/** Descriptors hidden from the child (see backends/linux/inherited-fds.ts). */
+export interface FdCover {
+  /** Entries for stdio[from], stdio[from + 1], ... */
+  stdio: unknown[];
+  /** Closes what the parent opened for the cover, once spawn() has returned. */
+  close(): void;
+}
+
+/**
+ * One sandbox mechanism. `sandboxedSpawn`, `cordon run`, `print`, `explain` and `doctor` reach
+ * the platform only through this interface; src/backends/select.ts is the one place a backend
+ * is chosen. An instance holds its host caches (probe results, compiled filter, placeholder
+ * sessions), so it belongs to one SandboxRuntime.
+ *
+ * Call order for one command: probe -> plan (pure) -> enter -> spawn plan.file/args ->
+ * (stopper on cancel/timeout) -> commandStarted / classifyFailure -> leave.
+ */
+export interface Backend<Host = unknown> {
+  readonly name: Platform;
+  /**
+   * The kernel ends the sandbox when this process dies (Linux: bwrap --die-with-parent). Where
+   * it does not (macOS), execa's exit hook kills the command when this process exits normally.
+   */
+  readonly endsWithParent: boolean;
+  /**
+   * Facts about this machine for one command: cached probing, plus anything fresh per run
+   * (macOS: the run's own directory). Throws a SandboxUnavailableError when it cannot sandbox.
+   * `untrustedDirs` are the writable roots: a launcher found there could be the command's.
+   */
+  probe(env: NodeJS.ProcessEnv, untrustedDirs: readonly string[]): Host;
+  /** Host facts for a plan to review only (`cordon print --platform` of another OS); never executed. */
+  reviewHost?(): Host;
+  /** Pure: what to execute for this policy and command on this host. */
   plan(policy: ResolvedPolicy, command: Command, host: Host): LaunchPlan;
+  /** Answered from this backend's own enforcement model, so `explain` cannot drift from it. */
+  explain(policy: ResolvedPolicy, path: string): PathVerdict;
+  /** Makes the plan's host-side prerequisites (placeholders, run dirs). Throws (typed) before launch. */
+  enter(policy: ResolvedPolicy, plan: LaunchPlan): Entered;
+  /** Hides descriptors this process holds without close-on-exec (undefined: not done here). */
+  coverInheritedFds?(firstFree: number): FdCover;
+  /** How cancel, timeout and `.kill()` end this sandbox. `readStatus`: the launcher's status channel. */
+  stopper(subprocess: ResultPromise, readStatus: () => string): SandboxStopper;
+  /** From the launcher's status: did the command itself run? (false: setup failed before it). */
+  commandStarted(readStatus: () => string, result: { exitCode?: number; stderr?: unknown }): boolean;
+  /** A failed launch that is not the command's own fate, as a typed CordonError; else the error unchanged. */
+  classifyFailure(error: unknown, commandStarted: boolean): unknown;
+  /** What `cordon doctor` reports about this machine, before its enforcement check. */
+  doctorChecks(): DoctorCheck[];
+  /** Releases host state kept between commands (idle placeholders). */
+  close(): void;
 }

@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { PolicyError } from '../errors.js';
+import { hostPlatform, type Platform } from '../platform.js';
 import { parsePolicy } from '../policy/parse.js';
 import { loadProfile } from '../policy/presets.js';
 import type { Policy } from '../policy/schema.js';
@@ -152,4 +153,11 @@ export function policyFromFlags(flags: PolicyFlags): Policy {
     env: { ...base.env, pass: [...base.env.pass, ...flags.passEnv] },
     limits: { ...base.limits, ...(flags.timeoutMs === undefined ? {} : { timeoutMs: flags.timeoutMs }) },
   });
+}
+
+/** `--platform linux|macos`; absent: this machine's (a typed refusal on an OS cordon has no backend for). */
+export function platformFlag(given: string | true | undefined): Platform {
+  if (given === undefined) return hostPlatform();
+  if (given !== 'linux' && given !== 'macos') throw new UsageError('--platform takes linux or macos');
+  return given;
 }

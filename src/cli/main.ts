@@ -12,7 +12,7 @@ const CORDON_FAILED = 125;
 const USAGE = `usage:
   cordon run     [policy flags] -- CMD [ARGS...]   run CMD sandboxed; exits with CMD's status (125: cordon failed)
   cordon print   [--platform linux|macos] [--json] [policy flags] -- CMD [ARGS...]
-  cordon explain [--json] [policy flags] PATH...  may each path be read/written, and why
+  cordon explain [--platform linux|macos] [--json] [policy flags] PATH...  may each path be read/written, and why
   cordon doctor                                     what works on this machine, how to fix the rest
 
 policy flags:

@@ -1,6 +1,6 @@
 import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { isInside } from '../policy/paths.js';
+import { comparePaths, isInside } from '../policy/paths.js';
 import type { Baseline } from './baseline.js';
 import { configIncludes, isPlainGitConfig, readConfigText } from '../git/config.js';
 import { indexGitlinks } from '../git/index-file.js';
@@ -60,7 +60,7 @@ export function findPlanted(root: string, since: number, cache: RepoWalkCache, b
       seen.set(item.path, id);
     }
   }
-  return { planted: [...planted].map(([p, reason]) => ({ path: p, reason })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), seen };
+  return { planted: [...planted].map(([p, reason]) => ({ path: p, reason })).sort((a, b) => comparePaths(a.path, b.path)), seen };
 }
 
 /** A directory between `root` (exclusive) and `p` changed during the session: a rename into place shows there. */

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { isCordonError, SandboxSetupError } from '../../src/errors.js';
+import { LinuxBackend } from '../../src/backends/linux/backend.js';
 import { SandboxRuntime } from '../../src/runtime.js';
 import { sandboxedSpawn } from '../../src/spawn.js';
 import { describeSandbox, scratchTrees, sh } from './harness.js';
@@ -99,12 +100,12 @@ describeSandbox('lifecycle: nothing outlives the sandbox', () => {
   it('a bwrap setup failure rejects with SandboxSetupError, even with reject: false', async () => {
     const t = tree();
     // A runtime whose filter is 7 bytes: bwrap refuses it during setup, before the command runs.
-    class BrokenFilterRuntime extends SandboxRuntime {
-      override linuxHost(env: NodeJS.ProcessEnv, untrusted?: readonly string[]) {
-        return { ...super.linuxHost(env, untrusted), seccompFilter: new Uint8Array(7) };
+    class BrokenFilter extends LinuxBackend {
+      override probe(env: NodeJS.ProcessEnv, untrusted: readonly string[]) {
+        return { ...super.probe(env, untrusted), seccompFilter: new Uint8Array(7) };
       }
     }
-    const runtime = new BrokenFilterRuntime();
+    const runtime = new SandboxRuntime({ backend: new BrokenFilter() });
     for (const reject of [true, false]) {
       const error = await sandboxedSpawn('sh', ['-c', 'echo ran > ran.txt'], { workspace: t.path('ws'), runtime, reject }).then(
         () => undefined,

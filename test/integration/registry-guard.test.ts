@@ -5,6 +5,7 @@ import { afterEach, expect, it } from 'vitest';
 import { SandboxSetupError } from '../../src/errors.js';
 import { placeholderRegistry } from '../../src/backends/linux/placeholder-registry.js';
 import { placeholderRegistryBase } from '../../src/backends/linux/placeholders.js';
+import { LinuxBackend } from '../../src/backends/linux/backend.js';
 import { closeRuntime, createRuntime, SandboxRuntime } from '../../src/runtime.js';
 import { describeSandbox, run, scratchTrees } from './harness.js';
 
@@ -22,9 +23,9 @@ const tree = scratchTrees();
 const registry = placeholderRegistry(fs, path, crypto, (message, hint) => new SandboxSetupError(message, '', { hint }));
 
 /** A runtime whose plans lack the host fact: the registry is not masked (the weakened case). */
-class UnmaskedRuntime extends SandboxRuntime {
-  override linuxHost(env: NodeJS.ProcessEnv, untrusted?: readonly string[]) {
-    return { ...super.linuxHost(env, untrusted), hostStateDirs: [] };
+class Unmasked extends LinuxBackend {
+  override probe(env: NodeJS.ProcessEnv, untrusted: readonly string[]) {
+    return { ...super.probe(env, untrusted), hostStateDirs: [] };
   }
 }
 
@@ -52,7 +53,7 @@ describeSandbox('the placeholder registry is out of the command reach', () => {
       const dir = registry.dirFor(placeholderRegistryBase(), ws);
       try {
         // Weakened: no mask. The command reaches the registry and plants the link.
-        const unmasked = new UnmaskedRuntime({ placeholders: { reaper: false } });
+        const unmasked = new SandboxRuntime({ backend: new Unmasked({ placeholders: { reaper: false } }) });
         const weak = await run('sh', ['-c', ATTACK, 'sh', dir, victim], { workspace: ws, runtime: unmasked, ...options });
         expect(weak.stdout).toContain('planted');
         expect(lstatSync(path.join(dir, 'users')).isSymbolicLink()).toBe(true);

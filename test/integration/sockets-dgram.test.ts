@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { linuxSeccompSpec } from '../../src/backends/linux/seccomp-rules.js';
 import { compileSeccompFilter } from '../../src/native/seccomp.js';
+import { LinuxBackend } from '../../src/backends/linux/backend.js';
 import { SandboxRuntime } from '../../src/runtime.js';
 import { describeSandbox, hasTool, run, scratchTrees } from './harness.js';
 
@@ -23,10 +24,10 @@ const python = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => exists
 const noPython = python === undefined ? ' (skipped: no python3 in /usr/bin or /usr/local/bin)' : '';
 
 /** The default filter without its socketpair rules: what cordon enforced before this fix. */
-class WithoutSocketpairRules extends SandboxRuntime {
+class WithoutSocketpairRules extends LinuxBackend {
   readonly #filter = compileSeccompFilter({ ...linuxSeccompSpec(), rules: linuxSeccompSpec().rules.filter((r) => r.syscall !== 'socketpair') });
-  override linuxHost(env: NodeJS.ProcessEnv, untrusted?: readonly string[]) {
-    return { ...super.linuxHost(env, untrusted), seccompFilter: this.#filter };
+  override probe(env: NodeJS.ProcessEnv, untrusted: readonly string[]) {
+    return { ...super.probe(env, untrusted), seccompFilter: this.#filter };
   }
 }
 
@@ -107,7 +108,7 @@ describeSandbox('unix datagram sockets cannot reach the host (issue 7, item 2)',
     const socketPath = t.path('host/journal.sock');
     let attack = { stdout: '' };
     const got = await withListener(socketPath, async () => {
-      attack = await run(python!, ['-c', ATTACK, socketPath], { workspace: t.path('ws'), runtime: new WithoutSocketpairRules() });
+      attack = await run(python!, ['-c', ATTACK, socketPath], { workspace: t.path('ws'), runtime: new SandboxRuntime({ backend: new WithoutSocketpairRules() }) });
     });
     // The attack really works without the rules, including the variants that dodge a naive rule.
     expect(got).toEqual(expect.arrayContaining(['dgram-sendto', 'dgram-sendmsg', 'dgram_cloexec_nonblock-sendto', 'raw-sendto', 'raw-connect']));

@@ -4,7 +4,7 @@
  */
 import type { ResultPromise } from 'execa';
 import { describe, expect, it } from 'vitest';
-import type { StopOutcome } from '../../src/backends/linux/stop-sandbox.js';
+import type { StopOutcome } from '../../src/termination.js';
 import { createTermination } from '../../src/termination.js';
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));

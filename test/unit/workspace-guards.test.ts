@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planMounts } from '../../src/backends/linux/mounts.js';
 import { parseArgs, policyFromFlags } from '../../src/cli/args.js';
-import { explainPath } from '../../src/policy/explain.js';
+import { explainLinux as explainPath } from '../../src/backends/linux/explain.js';
 import { ownerHomes } from '../../src/policy/homes.js';
 import { findPlantableLink } from '../../src/policy/planted-links.js';
 import { resolvePolicy, type ResolveOptions } from '../../src/policy/resolve.js';

@@ -1,5 +1,5 @@
 import type { ResolvedPolicy } from '../../policy/resolved.js';
-import type { Backend, Command, LaunchPlan } from '../types.js';
+import type { Command, LaunchPlan } from '../types.js';
 import { planMounts, type MountOp } from './mounts.js';
 import { refuseDomainAllowlist } from '../network-refusal.js';
 
@@ -109,4 +109,3 @@ function remountDenials(ops: MountOp[]): string[] {
     .flatMap((op) => ['--remount-ro', op.path]);
 }
 
-export const linuxBackend: Backend<LinuxHost> = { name: 'linux', plan: planLinux };

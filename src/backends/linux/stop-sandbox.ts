@@ -34,14 +34,7 @@
 import { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-export type StopOutcome =
-  /** The sandbox was killed before the command had ended, and is gone: a real cancellation. */
-  | 'stopped'
-  /** bwrap had already reported the command's exit: nothing was killed, the result is real. */
-  | 'finished'
-  /** bwrap had already exited (setup failure, or ended); nothing left to stop. */
-  | 'gone';
+import type { StopOutcome } from '../../termination.js';
 
 /** Upper bound for the monitor to show as stopped (measured: about a millisecond). */
 const HALT_WAIT_MS = 2000;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { PolicyError, type PolicyIssue } from '../../errors.js';
 import { isInside } from '../../policy/paths.js';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
-import type { Backend, Command, LaunchPlan } from '../types.js';
+import type { Command, LaunchPlan } from '../types.js';
 import { buildProfile } from './profile.js';
 import { sessionTag } from './tag.js';
 import { refuseDomainAllowlist } from '../network-refusal.js';
@@ -62,15 +62,6 @@ export function planMacos(policy: ResolvedPolicy, command: Command, host: MacosH
     runDirs: host.runDir === undefined ? [] : [host.runDir],
   };
 }
-
-/** The Backend object for callers that pick a backend at run time. */
-export const macosBackend: Backend<MacosHost> = {
-  name: 'macos',
-  plan: planMacos,
-};
-
-/** Alias matching the backend's verb: `plan(resolved, command, host?)`. */
-export const plan = planMacos;
 
 /** TMPDIR and friends name the run's directory, or are absent: never the host's shared temp dir. */
 function runEnv(env: Record<string, string>, runDir: string | undefined): Record<string, string> {

@@ -1,38 +1,31 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isCordonError } from '../../errors.js';
-import { bwrapVersion, readUsernsFacts } from '../../backends/linux/probe.js';
+import { failedCheck } from '../../backends/failed-check.js';
+import type { DoctorCheck } from '../../backends/types.js';
 import { hostOs } from '../../platform.js';
 import { SandboxRuntime } from '../../runtime.js';
 import { sandboxedSpawn } from '../../spawn.js';
 
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  hint?: string;
-}
-
-/** `cordon doctor`: what works on this machine, and how to fix what does not. Exit 0 only if all is well. */
+/**
+ * `cordon doctor`: what works on this machine, and how to fix what does not. Exit 0 only if
+ * all is well. The backend says what it checked (Linux: user namespaces, bwrap, the seccomp
+ * filter; macOS: sandbox-exec applies a trial profile, where run dirs go); then one real
+ * sandboxed command shows enforcement on the host.
+ */
 export async function doctorCommand(out: (text: string) => void): Promise<number> {
-  const checks: Check[] = [];
+  const checks: DoctorCheck[] = [];
   const runtime = new SandboxRuntime();
-  const facts = readUsernsFacts();
-  checks.push({ name: 'platform', ok: hostOs() === 'linux', detail: `${hostOs()} ${os.release()} (${process.arch}), node ${process.version}, euid ${facts.euid}` });
-  checks.push({
-    name: 'user namespaces',
-    ok: facts.maxUserNamespaces !== 0 && facts.unprivilegedUsernsClone !== false && !facts.apparmorRestrictsUserns,
-    detail: `max_user_namespaces=${facts.maxUserNamespaces ?? '?'}${facts.apparmorRestrictsUserns ? ', AppArmor restricts unprivileged userns' : ''}`,
-  });
+  const euid = process.geteuid?.() ?? -1;
+  checks.push({ name: 'platform', ok: true, detail: `${hostOs()} ${os.release()} (${process.arch}), node ${process.version}, euid ${euid}` });
   try {
-    const host = runtime.linuxHost(process.env);
-    checks.push({ name: 'bubblewrap', ok: true, detail: `${host.bwrapPath} ${bwrapVersion(host.bwrapPath)}, trial sandbox ok${host.supportsDisableUserns ? ', --disable-userns supported' : ', no --disable-userns (seccomp rule alone blocks nested user namespaces)'}` });
-    checks.push({ name: 'seccomp filter', ok: host.seccompFilter.length > 0 && host.seccompFilter.length % 8 === 0, detail: `${host.seccompFilter.length / 8} BPF instructions compiled by the native addon` });
+    checks.push({ name: 'backend', ok: true, detail: runtime.backend.name === 'linux' ? 'bubblewrap + seccomp' : 'Seatbelt (sandbox-exec)' });
+    checks.push(...runtime.backend.doctorChecks());
   } catch (error) {
-    checks.push(failure('bubblewrap + seccomp', error));
+    checks.push(failedCheck('backend', error));
   }
   if (checks.every((c) => c.ok)) checks.push(await enforcementCheck(runtime));
+  runtime.close();
   for (const c of checks) {
     out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     if (!c.ok && c.hint) out(`     fix: ${c.hint}`);
@@ -40,17 +33,12 @@ export async function doctorCommand(out: (text: string) => void): Promise<number
   return checks.every((c) => c.ok) ? 0 : 1;
 }
 
-function failure(name: string, error: unknown): Check {
-  if (isCordonError(error)) return { name, ok: false, detail: `${error.code}: ${error.message}`, ...(error.hint ? { hint: error.hint } : {}) };
-  return { name, ok: false, detail: String(error) };
-}
-
 /**
  * A real sandboxed write inside and outside a scratch workspace, checked on the host. The
- * scratch dir is under $HOME, not /tmp: inside the sandbox /tmp is a private tmpfs, where an
- * "outside" write would land harmlessly and prove nothing.
+ * scratch dir is under $HOME, not /tmp: inside the Linux sandbox /tmp is a private tmpfs,
+ * where an "outside" write would land harmlessly and prove nothing.
  */
-async function enforcementCheck(runtime: SandboxRuntime): Promise<Check> {
+async function enforcementCheck(runtime: SandboxRuntime): Promise<DoctorCheck> {
   const scratch = mkdtempSync(path.join(os.homedir(), '.cordon-doctor-'));
   const workspace = path.join(scratch, 'ws');
   const outside = path.join(scratch, 'outside.txt');
@@ -66,7 +54,7 @@ async function enforcementCheck(runtime: SandboxRuntime): Promise<Check> {
       detail: `write inside the workspace ${insideOk ? 'worked' : 'FAILED'}; write outside ${outsideHeld ? 'was blocked' : 'WAS NOT BLOCKED'}`,
     };
   } catch (error) {
-    return failure('enforcement', error);
+    return failedCheck('enforcement', error);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -1,14 +1,19 @@
 import path from 'node:path';
-import { explainPath } from '../../policy/explain.js';
+import { selectBackend } from '../../backends/select.js';
 import { resolvePolicy } from '../../policy/resolve.js';
-import { parseArgs, policyFromFlags, UsageError } from '../args.js';
+import { parseArgs, platformFlag, policyFromFlags, UsageError } from '../args.js';
 
-/** `cordon explain [flags] PATH...`: may each path be read, written, and which rule decided. */
+/**
+ * `cordon explain [--platform linux|macos] [--json] [flags] PATH...`: may each path be read,
+ * written, and which rule decided — answered by the backend that enforces it (default: this
+ * machine's), from its own model (Linux: the mount plan; macOS: the generated profile).
+ */
 export function explainCommand(argv: readonly string[], out: (text: string) => void): number {
-  const { flags, extra, rest } = parseArgs(argv, ['--json']);
+  const { flags, extra, rest } = parseArgs(argv, ['--json'], ['--platform']);
   if (rest.length === 0) throw new UsageError('cordon explain needs at least one path');
+  const backend = selectBackend(platformFlag(extra.get('--platform')));
   const resolved = resolvePolicy(policyFromFlags(flags), { workspace: flags.workspace });
-  const verdicts = rest.map((p) => explainPath(resolved, path.resolve(p)));
+  const verdicts = rest.map((p) => backend.explain(resolved, path.resolve(p)));
   if (extra.has('--json')) {
     out(JSON.stringify(verdicts, null, 2));
   } else {

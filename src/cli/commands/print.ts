@@ -1,24 +1,29 @@
 import { createHash } from 'node:crypto';
+import { selectBackend } from '../../backends/select.js';
 import type { LaunchPlan } from '../../backends/types.js';
-import { planMacos } from '../../backends/macos/index.js';
 import { resolvePolicy } from '../../policy/resolve.js';
-import { hostOs } from '../../platform.js';
+import { hostPlatform } from '../../platform.js';
 import { prepare } from '../../spawn.js';
-import { parseArgs, policyFromFlags, UsageError } from '../args.js';
+import { parseArgs, platformFlag, policyFromFlags, UsageError } from '../args.js';
 
 /** `cordon print [--platform linux|macos] [--json] [flags] -- CMD`: the exact launcher argv, for review. */
 export function printCommand(argv: readonly string[], out: (text: string) => void): number {
   const { flags, extra, rest } = parseArgs(argv, ['--json'], ['--platform']);
   const [file, ...args] = rest;
   if (file === undefined) throw new UsageError('cordon print needs a command: cordon print [flags] -- CMD [ARGS...]');
-  const platform = extra.get('--platform') ?? (hostOs() === 'darwin' ? 'macos' : 'linux');
-  if (platform !== 'linux' && platform !== 'macos') throw new UsageError('--platform takes linux or macos');
-  // On Linux, the very path `cordon run` takes (resolution, probe with the writable roots as
-  // untrusted PATH entries, plan): the argv shown is exactly the one run would execute here.
-  const plan =
-    platform === 'macos'
-      ? planMacos(resolvePolicy(policyFromFlags(flags), { workspace: flags.workspace ?? process.cwd() }), { file, args })
-      : prepare(file, args, { workspace: flags.workspace, policy: policyFromFlags(flags) }).plan;
+  const platform = platformFlag(extra.get('--platform'));
+  let plan: LaunchPlan;
+  if (platform === hostPlatform()) {
+    // The very path `cordon run` takes (resolve, probe with the writable roots as untrusted
+    // PATH entries, plan): the argv shown is exactly the one run would execute here. On macOS
+    // only the run dir's random name differs from run to run.
+    plan = prepare(file, args, { workspace: flags.workspace, policy: policyFromFlags(flags) }).plan;
+  } else {
+    // Another OS's plan, to review only: its backend plans with review-only host facts.
+    const backend = selectBackend(platform);
+    if (!backend.reviewHost) throw new UsageError(`cordon print --platform ${platform} needs a ${platform} machine (its plan depends on probing it)`);
+    plan = backend.plan(resolvePolicy(policyFromFlags(flags), { workspace: flags.workspace ?? process.cwd() }), { file, args }, backend.reviewHost());
+  }
   out(extra.has('--json') ? JSON.stringify(toJson(plan), null, 2) : toText(plan));
   return 0;
 }
@@ -33,6 +38,7 @@ function toJson(plan: LaunchPlan) {
       fd.direction === 'in' ? { fd: fd.fd, purpose: fd.purpose, bytes: fd.data.length, sha256: createHash('sha256').update(fd.data).digest('hex') } : { fd: fd.fd, purpose: fd.purpose },
     ),
     placeholders: plan.placeholders,
+    runDirs: plan.runDirs,
   };
 }
 

@@ -1,16 +1,7 @@
-import { governor, planMounts, type MountKind } from '../backends/linux/mounts.js';
-import { depth, isInside, realpathLoose } from './paths.js';
-import type { ResolvedPolicy } from './resolved.js';
-
-export interface PathVerdict {
-  path: string;
-  /** The path after symlinks are resolved: the one the rules are about. */
-  realPath: string;
-  read: boolean;
-  write: boolean;
-  /** Human-readable rule that decided. */
-  rule: string;
-}
+import { governor, planMounts, type MountKind } from './mounts.js';
+import { depth, isInside, realpathLoose } from '../../policy/paths.js';
+import type { ResolvedPolicy } from '../../policy/resolved.js';
+import type { PathVerdict } from '../types.js';
 
 const EFFECT: Record<MountKind | 'base', { read: boolean; write: boolean; label: string }> = {
   base: { read: true, write: false, label: 'read anywhere, write nowhere (base)' },
@@ -28,7 +19,7 @@ const EFFECT: Record<MountKind | 'base', { read: boolean; write: boolean; label:
  * May the command read or write `p`, and which rule decided? Answered from the very mount
  * plan the Linux backend enforces, so `cordon explain` cannot drift from enforcement.
  */
-export function explainPath(policy: ResolvedPolicy, p: string): PathVerdict {
+export function explainLinux(policy: ResolvedPolicy, p: string): PathVerdict {
   const realPath = realpathLoose(p);
   const { ops } = planMounts(policy);
   const op = governor(realPath, ops, false);
