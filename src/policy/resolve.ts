@@ -5,7 +5,7 @@ import { PolicyError } from '../errors.js';
 import { GLOB_ENTRY_BUDGET, HOME_SECRETS, PROTECTED_IN_HOME, SYSTEM_SECRETS, WORKSPACE_SECRETS, WORKSPACE_SECRET_EXCEPTIONS } from './defaults.js';
 import { otherNamesOfSecrets, scanWorkspaceSecrets, SecretScanCache } from './secret-scan.js';
 import { filterEnv } from './env.js';
-import { escapeGlob, expandGlob, isGlob, realGlob } from './globs.js';
+import { escapeGlob, expandGlob, globRule, isGlob, joinGlob, realGlob, splitGlob } from './globs.js';
 import { parsePolicy } from './parse.js';
 import { expandHome, FsView, isInside } from './paths.js';
 import { dedupeProtect, homeSecretNames, protectedHomePaths, protectedPathsForRoot, unprotectableLink } from './protect.js';
@@ -258,19 +258,24 @@ interface RuleSet {
   globs: GlobRule[];
 }
 
-/** Literal paths become real paths (kept even when missing); globs are expanded and kept. */
+/**
+ * Literal paths become real paths (kept even when missing); globs are split once (base and
+ * wildcard rest, see ./globs.ts), their base made real, expanded and kept. Whether a rule is
+ * a glob is read from the rule as written: a home named `a[1]` is spliced in escaped, so it
+ * neither turns `~/.ssh` into a pattern nor becomes a character class in `~/x/*.pem`.
+ */
 function resolveRules(patterns: readonly string[], home: string, field: string, fsv: FsView): RuleSet {
   const set: RuleSet = { paths: [], globs: [] };
   patterns.forEach((raw, i) => {
-    const expanded = expandHome(raw, home);
-    if (isGlob(expanded)) {
-      const real = realGlob(expanded, (p) => fsv.realpath(p));
-      set.globs.push({ pattern: real, rule: `${field}: ${raw}` });
-      for (const match of expandGlob(real, { skipDirs: [], budget: GLOB_ENTRY_BUDGET, field: `${field}.${i}` })) {
+    if (isGlob(raw)) {
+      const written = raw.startsWith('~/') ? path.join(escapeGlob(home), raw.slice(2)) : raw;
+      const split = realGlob(splitGlob(written, `${field}.${i}`), (p) => fsv.realpath(p));
+      set.globs.push({ pattern: joinGlob(split), ...split, rule: `${field}: ${raw}` });
+      for (const match of expandGlob(split, { skipDirs: [], budget: GLOB_ENTRY_BUDGET, field: `${field}.${i}` })) {
         addPath(set.paths, match, `${field}: ${raw}`, fsv);
       }
     } else {
-      addPath(set.paths, expanded, `${field}: ${raw}`, fsv);
+      addPath(set.paths, expandHome(raw, home), `${field}: ${raw}`, fsv);
     }
   });
   return set;
@@ -304,15 +309,15 @@ function resolveDenyRead(policy: Policy, homes: readonly string[], workspace: st
       const found = scanWorkspaceSecrets(root, cache, roots);
       for (const p of found) scanned.add(p);
       const paths = found.map((p) => ({ path: p, kind: 'file' as const, rule: `default workspace secret: ${WORKSPACE_SECRETS.join(', ')}` }));
-      sets.push({ paths, globs: WORKSPACE_SECRETS.map((g) => ({ pattern: `${escapeGlob(root)}/${g}`, rule: 'default workspace secret' })) });
+      sets.push({ paths, globs: WORKSPACE_SECRETS.map((g) => globRule(`${escapeGlob(root)}/${g}`, 'default workspace secret')) });
       const exceptions = WORKSPACE_SECRET_EXCEPTIONS.map((g) => `${escapeGlob(root)}/${g}`);
       // Pattern-matching backends (Seatbelt) need the exceptions as globs too.
-      exceptionGlobs.push(...exceptions.map((pattern) => ({ pattern, rule: 'default workspace secret exception' })));
+      exceptionGlobs.push(...exceptions.map((pattern) => globRule(pattern, 'default workspace secret exception')));
     }
   }
   for (const h of policy.read.denyHome ? homes : []) {
     // HOME=/ (system accounts) is no home to hide: it would hide the whole file system.
-    if (h !== '/') sets.push({ paths: [{ path: h, kind: fsv.kind(h), rule: 'read.denyHome' }], globs: [{ pattern: `${escapeGlob(h)}/**`, rule: 'read.denyHome' }] });
+    if (h !== '/') sets.push({ paths: [{ path: h, kind: fsv.kind(h), rule: 'read.denyHome' }], globs: [globRule(`${escapeGlob(h)}/**`, 'read.denyHome')] });
   }
   const merged: RuleSet = { paths: [], globs: [] };
   for (const set of sets) {

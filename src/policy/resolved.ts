@@ -51,9 +51,17 @@ export interface PathRule {
   rule: string;
 }
 
+/**
+ * An absolute glob, split once by the resolver (src/policy/globs.ts splitGlob) so no backend
+ * looks for the literal part again. Its grammar is documented in src/policy/glob-grammar.ts.
+ */
 export interface GlobRule {
-  /** Absolute glob (micromatch syntax). */
+  /** The whole glob (base escaped), for messages and micromatch. */
   pattern: string;
+  /** Real, literal, unescaped directory every match lies in (or is). */
+  base: string;
+  /** The wildcard rest below `base`, in the policy glob grammar; '' when there is none. */
+  glob: string;
   rule: string;
 }
 

@@ -16,14 +16,14 @@ export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set([
   'default',
   'file*', 'file-read*', 'file-read-data', 'file-read-metadata', 'file-read-xattr',
   'file-write*', 'file-write-create', 'file-write-data', 'file-write-unlink', 'file-write-mode', 'file-write-times', 'file-write-xattr',
-  'file-ioctl', 'file-link',
+  'file-ioctl', 'file-link', 'file-clone',
   'process-exec', 'process-fork', 'process-info*', 'signal',
   'sysctl-read', 'sysctl-write',
   'mach-lookup', 'user-preference-read',
   'ipc-posix-sem', 'ipc-posix-shm', 'ipc-posix-shm*', 'ipc-posix-shm-read*', 'ipc-posix-shm-read-data', 'ipc-posix-shm-write-create',
   'ipc-posix-shm-write-data', 'ipc-posix-shm-write-unlink',
   'pseudo-tty', 'iokit-open',
-  'network*', 'network-outbound', 'network-inbound', 'network-bind',
+  'network*', 'network-outbound', 'network-inbound', 'network-bind', 'system-socket',
 ]);
 
 /** Filter names (and filter combinators) cordon may emit. */
@@ -31,7 +31,12 @@ export const KNOWN_FILTERS: ReadonlySet<string> = new Set([
   'subpath', 'literal', 'regex', 'require-all', 'require-any', 'require-not', 'param',
   'global-name', 'local-name', 'target', 'sysctl-name', 'sysctl-name-prefix',
   'ipc-posix-name-prefix', 'ipc-posix-name-regex', 'extension', 'vnode-type', 'iokit-registry-entry-class',
+  // (local unix-socket FILTER) / (remote unix-socket FILTER) / (socket-domain AF_UNIX): Codex's forms.
+  'local', 'remote', 'socket-domain',
 ]);
+
+/** Symbols allowed inside filters (everything else would be an unbound variable to sandbox-exec). */
+const FILTER_SYMBOLS: ReadonlySet<string> = new Set(['unix-socket', 'AF_UNIX', 'same-sandbox', 'message']);
 
 /** `(with message "...")` text cordon writes. */
 const MESSAGE = /^cordon:[A-Za-z0-9_.-]{1,64}:(default|secret|protect|pin|link|network)$/;
@@ -75,6 +80,7 @@ export function checkProfile(parts: ProfileParts, policy?: ResolvedPolicy): stri
     ...checkPreamble(forms),
     ...checkRules(forms),
     ...checkParams(forms, parts),
+    ...checkRegexParams(forms, parts),
     ...(policy ? checkNoRawPaths(parts.text, policy) : []),
   ];
 }
@@ -125,6 +131,7 @@ function checkFilter(node: Node, rule: Node): string[] {
   const problems: string[] = [];
   for (const arg of node.items.slice(1)) {
     if (arg.type === 'regex' && !REGEX_OK.test(arg.value)) problems.push(`regex outside the supported subset: #"${arg.value}"`);
+    if (arg.type === 'symbol' && !FILTER_SYMBOLS.has(arg.value)) problems.push(`unknown symbol ${arg.value} in ${show(node)}`);
     if (arg.type === 'list') problems.push(...checkFilter(arg, rule));
   }
   if ((name === 'subpath' || name === 'literal') && node.items[1]?.type === 'string' && !node.items[1].value.startsWith('/dev/')) {
@@ -149,6 +156,22 @@ export function checkParams(forms: Node[], parts: ProfileParts): string[] {
   for (const name of used) if (!parts.defines.has(name)) problems.push(`(param "${name}") has no -D${name}=`);
   for (const name of parts.defines.keys()) if (!used.has(name)) problems.push(`-D${name}= is never used`);
   for (const name of parts.duplicateDefines) problems.push(`-D${name}= given twice`);
+  return problems;
+}
+
+/** A regex passed as a parameter (`(regex (param "X"))`) is anchored and in the supported subset. */
+export function checkRegexParams(forms: Node[], parts: ProfileParts): string[] {
+  const problems: string[] = [];
+  for (const form of forms) {
+    for (const node of walk(form)) {
+      if (head(node) !== 'regex' || !isList(node)) continue;
+      const arg = node.items[1];
+      if (!isList(arg) || head(arg) !== 'param' || arg.items[1]?.type !== 'string') continue;
+      const value = parts.defines.get(arg.items[1].value);
+      if (value === undefined) continue; // checkParams reports it
+      if (!REGEX_OK.test(value) || !value.startsWith('^') || !value.endsWith('$')) problems.push(`regex parameter ${arg.items[1].value} is unanchored or outside the supported subset: ${value}`);
+    }
+  }
   return problems;
 }
 

@@ -1,4 +1,5 @@
 import { parsePolicy } from '../../src/policy/parse.js';
+import { escapeGlob, globRule } from '../../src/policy/globs.js';
 import type { ResolvedPolicy } from '../../src/policy/resolved.js';
 
 /**
@@ -24,11 +25,11 @@ export function resolvedFixture(overrides: Partial<ResolvedPolicy> & { root?: st
       { path: `${root}/.env`, kind: 'file', rule: 'default workspace secret: **/.env' },
     ],
     denyReadGlobs: [
-      { pattern: `${root}/**/.env`, rule: 'default workspace secret' },
-      { pattern: `${root}/**/.env.*`, rule: 'default workspace secret' },
+      globRule(`${escapeGlob(root)}/**/.env`, 'default workspace secret'),
+      globRule(`${escapeGlob(root)}/**/.env.*`, 'default workspace secret'),
     ],
     allowRead: [],
-    allowReadGlobs: [{ pattern: `${root}/**/.env.example`, rule: 'default workspace secret exception' }],
+    allowReadGlobs: [globRule(`${escapeGlob(root)}/**/.env.example`, 'default workspace secret exception')],
     protect: [
       { path: `${root}/.git/hooks`, kind: 'dir', placeholderKind: 'dir', pins: [`${root}/.git`], rule: 'protect .git/hooks' },
       { path: `${root}/.vscode`, kind: 'missing', placeholderKind: 'dir', pins: [], rule: 'protect .vscode' },
@@ -54,9 +55,9 @@ export function renamePaths(policy: ResolvedPolicy, from: string, to: string): R
     tmpDirs: policy.tmpDirs.map(r),
     keepInTmp: policy.keepInTmp.map(r),
     denyRead: policy.denyRead.map((x) => ({ ...x, path: r(x.path) })),
-    denyReadGlobs: policy.denyReadGlobs.map((x) => ({ ...x, pattern: r(x.pattern) })),
+    denyReadGlobs: policy.denyReadGlobs.map((x) => ({ ...x, pattern: r(x.pattern), base: r(x.base) })),
     allowRead: policy.allowRead.map((x) => ({ ...x, path: r(x.path) })),
-    allowReadGlobs: policy.allowReadGlobs.map((x) => ({ ...x, pattern: r(x.pattern) })),
+    allowReadGlobs: policy.allowReadGlobs.map((x) => ({ ...x, pattern: r(x.pattern), base: r(x.base) })),
     protect: policy.protect.map((x) => ({ ...x, path: r(x.path), pins: x.pins.map(r) })),
   };
 }

@@ -1,11 +1,18 @@
 import micromatch from 'micromatch';
 import { describe, expect, it } from 'vitest';
 import { isCordonError, PolicyError } from '../../src/errors.js';
-import { globToSbplRegex } from '../../src/backends/macos/glob.js';
+import { caseFoldRegexLiteral } from '../../src/backends/macos/case-fold.js';
+import { globToSbplRegex, type GlobOptions } from '../../src/backends/macos/glob.js';
+import { escapeGlob, splitGlob } from '../../src/policy/globs.js';
+
+/** A pattern split as the resolver splits it, then converted (case-sensitive unless asked). */
+function convert(pattern: string, options: GlobOptions = {}) {
+  return globToSbplRegex(splitGlob(pattern, options.field), { caseInsensitive: false, ...options });
+}
 
 /** What Seatbelt would answer for `(require-all (subpath ROOT) (regex RE))` on `path`. */
-function seatbeltMatches(pattern: string, path: string, anchors: string[] = []): boolean {
-  const { root, regex } = globToSbplRegex(pattern, { anchors });
+function seatbeltMatches(pattern: string, path: string, options: GlobOptions = {}): boolean {
+  const { root, regex } = convert(pattern, options);
   const underRoot = root === '/' || path === root || path.startsWith(`${root}/`);
   return underRoot && (regex === null || new RegExp(regex).test(path));
 }
@@ -21,16 +28,16 @@ describe('globToSbplRegex: exact output for small cases', () => {
     ['/r/plain/file', '/r/plain/file', null],
     ['/*.key', '/', String.raw`^/[^/]*\.key$`],
   ])('%s', (pattern, root, regex) => {
-    expect(globToSbplRegex(pattern)).toEqual({ root, regex });
+    expect(convert(pattern)).toEqual({ root, regex });
   });
 
   it('escapes every regex metacharacter of a literal part', () => {
-    const { regex } = globToSbplRegex(String.raw`/r/a+b\(1\)\[x\]\{y\}^$\|.txt*`);
+    const { regex } = convert(String.raw`/r/a+b\(1\)\[x\]\{y\}^$\|.txt*`);
     expect(regex).toBe(String.raw`^/[^/]+/a\+b\(1\)\[x\]\{y\}\^\$\|\.txt[^/]*$`);
   });
 
   it('keeps the directory part out of the regex: only its depth shows', () => {
-    const { root, regex } = globToSbplRegex('/Users/alice/secret-project/**/*.pem');
+    const { root, regex } = convert('/Users/alice/secret-project/**/*.pem');
     expect(root).toBe('/Users/alice/secret-project');
     expect(regex).not.toMatch(/alice|secret-project|Users/);
   });
@@ -57,21 +64,21 @@ describe('globToSbplRegex agrees with micromatch (dot: true) as used by the reso
   });
 });
 
-describe('globToSbplRegex: anchors keep a real directory literal', () => {
+describe('globToSbplRegex: an escaped directory stays literal (escapeGlob, as the resolver builds rules)', () => {
   it('a workspace whose name has glob characters is the root, not a pattern', () => {
     const workspace = '/w/a+b(1)[x]{y}*';
-    const glob = globToSbplRegex(`${workspace}/**/.env`, { anchors: [workspace, '/w'] });
-    expect(glob.root).toBe(workspace);
-    expect(seatbeltMatches(`${workspace}/**/.env`, `${workspace}/app/.env`, [workspace])).toBe(true);
-    expect(seatbeltMatches(`${workspace}/**/.env`, '/w/a+b1x{y}z/.env', [workspace])).toBe(false);
+    const pattern = `${escapeGlob(workspace)}/**/.env`;
+    expect(convert(pattern).root).toBe(workspace);
+    expect(seatbeltMatches(pattern, `${workspace}/app/.env`)).toBe(true);
+    expect(seatbeltMatches(pattern, '/w/a+b1x{y}z/.env')).toBe(false);
   });
 
-  it('the longest anchor wins', () => {
-    expect(globToSbplRegex('/h/proj/*.key', { anchors: ['/h', '/h/proj'] }).root).toBe('/h/proj');
+  it('literal segments below the escaped part join the root', () => {
+    expect(convert(`${escapeGlob('/h')}/proj/*.key`).root).toBe('/h/proj');
   });
 
-  it('without an anchor, escapes in the directory part are removed', () => {
-    expect(globToSbplRegex(String.raw`/w/a\[1\]/*.key`).root).toBe('/w/a[1]');
+  it('escapes in the directory part are removed', () => {
+    expect(convert(String.raw`/w/a\[1\]/*.key`).root).toBe('/w/a[1]');
   });
 });
 
@@ -97,7 +104,7 @@ describe('globToSbplRegex: unsupported syntax is rejected clearly', () => {
   ])('%s', (pattern, message) => {
     let error: unknown;
     try {
-      globToSbplRegex(pattern, { field: 'read.deny.0' });
+      convert(pattern, { field: 'read.deny.0' });
     } catch (e) {
       error = e;
     }
@@ -108,15 +115,15 @@ describe('globToSbplRegex: unsupported syntax is rejected clearly', () => {
   });
 
   it('limits brace expansion', () => {
-    expect(() => globToSbplRegex('/r/{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}.x')).toThrow(/more than 64 alternatives/);
+    expect(() => convert('/r/{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}.x')).toThrow(/more than 64 alternatives/);
   });
 });
 
 describe('globToSbplRegex: emitted regexes stay within the subset Seatbelt accepts', () => {
   // Apple's profiles use ^ $ . [..] [^..] ( | ) * + ? and backslash escapes; no {n}, (?:, \d.
   const subset = /^(?:[^\\{}]|\\[.^$*+?()[\]{}|\\])*$/;
-  it.each(['/r/**/.env', '/r/{a,b}/**/x?.[a-z]*', String.raw`/r/\{x\}*.txt`, '/r/[^.]*', '/r/**/a/**'])('%s', (pattern) => {
-    const { regex } = globToSbplRegex(pattern);
+  it.each(['/r/**/.env', '/r/{a,b}/**/x?.[a-z]*', String.raw`/r/\{x\}*.txt`, '/r/[^.]*', '/r/**/a/**'].flatMap((p) => [[p, false], [p, true]] as const))('%s (case-insensitive: %s)', (pattern, caseInsensitive) => {
+    const { regex } = convert(pattern, { caseInsensitive });
     expect(regex).not.toBeNull();
     expect(regex).toMatch(subset);
     expect(regex).not.toContain('(?');
@@ -125,10 +132,68 @@ describe('globToSbplRegex: emitted regexes stay within the subset Seatbelt accep
 });
 
 describe('globToSbplRegex: the root is as deep as the literal part allows', () => {
-  it('literal segments after an anchor join the root', () => {
-    expect(globToSbplRegex('/h/vault/keys/*.key', { anchors: ['/h'] })).toEqual({ root: '/h/vault/keys', regex: String.raw`^/[^/]+/[^/]+/[^/]+/[^/]*\.key$` });
+  it('literal segments after an escaped directory join the root', () => {
+    expect(convert(`${escapeGlob('/h')}/vault/keys/*.key`)).toEqual({ root: '/h/vault/keys', regex: String.raw`^/[^/]+/[^/]+/[^/]+/[^/]*\.key$` });
   });
-  it('an anchored pattern with no wildcard is a subtree rule for the whole path', () => {
-    expect(globToSbplRegex('/h/vault/a.key', { anchors: ['/h'] })).toEqual({ root: '/h/vault/a.key', regex: null });
+  it('a pattern with no wildcard is a subtree rule for the whole path', () => {
+    expect(convert(`${escapeGlob('/h')}/vault/a.key`)).toEqual({ root: '/h/vault/a.key', regex: null });
+  });
+});
+
+describe('globToSbplRegex: letters match in either case (case-insensitive APFS)', () => {
+  const pattern = '/w/proj/**/.env';
+  const variants = ['/w/proj/.ENV', '/w/proj/.Env', '/w/proj/app/.eNv'];
+
+  it('with folding off (the old, case-sensitive rule) `cat .ENV` would slip past a **/.env denial', () => {
+    for (const p of variants) expect(seatbeltMatches(pattern, p, { caseInsensitive: false })).toBe(false);
+    expect(seatbeltMatches(pattern, '/w/proj/.env', { caseInsensitive: false })).toBe(true);
+  });
+
+  it('folding is on by default: .ENV, .Env and .eNv are denied like .env, and nothing more is', () => {
+    const { regex } = globToSbplRegex(splitGlob(pattern));
+    expect(regex).toBe(String.raw`^/[^/]+/[^/]+(/[^/]+)*/\.[eE][nN][vV]$`);
+    for (const p of [...variants, '/w/proj/.env']) expect(seatbeltMatches(pattern, p, { caseInsensitive: true })).toBe(true);
+    for (const p of ['/w/proj/.envx', '/w/proj/.ENV/x', '/w/proj/xENV', '/w/other/.ENV']) expect(seatbeltMatches(pattern, p, { caseInsensitive: true })).toBe(false);
+  });
+
+  it('character classes fold too, negated ones exclude both cases', () => {
+    expect(convert('/r/[a-c]x', { caseInsensitive: true }).regex).toBe(String.raw`^/[^/]+/[a-cA-C][xX]$`);
+    expect(convert('/r/[^a-c]x', { caseInsensitive: true }).regex).toBe(String.raw`^/[^/]+/[^a-cA-C/][xX]$`);
+  });
+
+  it('the root is matched by `subpath`, byte for byte: anyCaseRegex folds it too, for a twin filter passed as a parameter', () => {
+    const glob = convert('/w/proj/.config/*/token', { caseInsensitive: true });
+    expect(glob.root).toBe('/w/proj/.config');
+    expect(seatbeltMatches('/w/proj/.config/*/token', '/w/proj/.Config/GH/Token', { caseInsensitive: true })).toBe(false);
+    expect(new RegExp(glob.anyCaseRegex!).test('/w/proj/.Config/GH/Token')).toBe(true);
+    expect(new RegExp(glob.anyCaseRegex!).test('/w/proj/.Config/GH/x/Token')).toBe(false);
+    expect(convert('/w/proj/.config/*/token', { caseInsensitive: false }).anyCaseRegex).toBeUndefined();
+    expect(convert('/w/Proj/**', { caseInsensitive: true })).toEqual({ root: '/w/Proj', regex: null, anyCaseRegex: String.raw`^/[wW]/[pP][rR][oO][jJ](/.*)?$` });
+  });
+
+  it('anyCaseRegex agrees with micromatch (dot: true, nocase: true) on every pattern of the differential table', () => {
+    const paths = ['/w/proj/.env', '/w/proj/.ENV', '/w/proj/A/.Env', '/w/proj/A.PUB', '/w/proj/SUB/a.pub', '/w/proj/X1.TXT', '/w/proj/A/K.Key', '/w/proj/C/k.KEY',
+      '/w/proj/B.txt', '/w/proj/D.TXT', '/w/proj/SRC/m.TS', '/w/proj/Lib/X/m.ts', '/w/proj/.Config/GH/Token', '/w/proj/A/B/C', '/w/proj/a/X/y/C', '/w/proj/.env.LOCAL'];
+    const patterns = ['**/.env', '**/.env.*', '*.pub', 'a/*/c', 'a/**/c', 'x?.txt', '{a,b}/*.key', '[ab].txt', '[^a]*.txt', '[a-c].txt', '{src,lib/{x,y}}/*.ts', '.config/*/token'];
+    const disagreements = patterns.flatMap((tail) =>
+      paths.filter((p) => new RegExp(convert(`/w/proj/${tail}`, { caseInsensitive: true }).anyCaseRegex!).test(p) !== micromatch.isMatch(p, `/w/proj/${tail}`, { dot: true, nocase: true })).map((p) => `${tail} ${p}`),
+    );
+    expect(disagreements).toEqual([]);
+  });
+});
+
+describe('globToSbplRegex: a hand-built split is still read with the policy grammar', () => {
+  it('refuses a tail outside the grammar, naming the rule', () => {
+    expect(() => globToSbplRegex({ base: '/r', glob: '(a|b)/*.key' }, { field: 'read.deny: ~/(a|b)/*.key' })).toThrow(/read\.deny: ~\/\(a\|b\)\/\*\.key: .*extglob or group/);
+  });
+});
+
+describe('caseFoldRegexLiteral: literal text to an any-case regex fragment (shared with path rules)', () => {
+  it('folds ASCII letters, escapes metacharacters, leaves the rest', () => {
+    expect(caseFoldRegexLiteral('.Git/hooks')).toBe(String.raw`\.[gG][iI][tT]/[hH][oO][oO][kK][sS]`);
+    expect(caseFoldRegexLiteral('a+b(1)[x]{y}*|^$\\9')).toBe(String.raw`[aA]\+[bB]\(1\)\[[xX]\]\{[yY]\}\*\|\^\$\\9`);
+    const re = new RegExp(`^${caseFoldRegexLiteral('/Users/a/.env')}$`);
+    expect(['/Users/a/.env', '/USERS/A/.ENV', '/users/A/.Env'].every((p) => re.test(p))).toBe(true);
+    expect(['/Users/a/xenv', '/Users/a/.env2', '/Users/a/.env/x'].some((p) => re.test(p))).toBe(false);
   });
 });

@@ -8,7 +8,9 @@ import { listProfiles, loadProfile } from '../../src/policy/presets.js';
 import { resolvePolicy } from '../../src/policy/resolve.js';
 import type { ResolvedPolicy } from '../../src/policy/resolved.js';
 import { checkProfile, policyPaths, profileOf } from '../sbpl/checks.js';
+import { toolCacheEnv } from '../../src/backends/macos/tool-caches.js';
 import { SeatbeltModel } from '../sbpl/decide.js';
+import { readSbpl, show } from '../sbpl/reader.js';
 import { renamePaths, resolvedFixture } from '../sbpl/fixtures.js';
 
 const cmd = { file: '/bin/echo', args: ['hi'] };
@@ -36,7 +38,7 @@ describe('argv', () => {
   });
 
   it("points TMPDIR, TMP and TEMP at the run's own directory and passes the rest of the policy env", () => {
-    expect(launch.env).toEqual({ ...policy.env, TMPDIR: RUN_DIR, TMP: RUN_DIR, TEMP: RUN_DIR });
+    expect(launch.env).toEqual({ ...policy.env, TMPDIR: RUN_DIR, TMP: RUN_DIR, TEMP: RUN_DIR, ...toolCacheEnv(RUN_DIR) });
     // A plan for review only (no run dir) names no temp dir at all, never the host's shared one.
     const review = planMacos(resolvedFixture({ env: { ...policy.env, TMPDIR: '/private/var/folders/xy/abc123/T/' } }), cmd);
     expect(review.env).not.toHaveProperty('TMPDIR');
@@ -51,7 +53,8 @@ describe('argv', () => {
 
   it('passes each path once, as -DNAME=VALUE, in first-use order', () => {
     const dashes = launch.args.indexOf('--');
-    expect(launch.args.slice(2, dashes)).toEqual([
+    // CI_n are the case-insensitive twins (tested in macos-seatbelt-fixes.test.ts).
+    expect(launch.args.slice(2, dashes).filter((a) => !a.startsWith('-DCI_'))).toEqual([
       '-DWRITABLE_ROOT_0=/Users/alice/proj',
       `-DTMP_DIR_0=${RUN_DIR}`,
       '-DPATH_0=/Users/alice/.ssh',
@@ -98,16 +101,22 @@ describe('profile text', () => {
       '(version 1)',
       '(deny default (with message "cordon:abc:default"))',
       '(allow file-read*)\n',
-      '(deny file-read* (subpath (param "PATH_0"))',
+      '(deny file-read*\n  (subpath (param "PATH_0"))\n  (regex (param "CI_0"))',
       '(allow file-write*\n',
-      '(deny file-write* (require-all',
+      '(deny file-write*\n  (require-all',
       '(deny file-write*\n  (subpath (param "PROTECT_0"))',
       '(deny file-write-create file-write-unlink',
       '(deny file-link',
       '(deny network* (with message "cordon:abc:network"))',
     ].map(at);
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(parts.text).not.toMatch(/\(allow (network|default|file-link)/);
+    expect(parts.text).not.toMatch(/\(allow (default|file-link)/);
+    // The only network grants: unix sockets under the run's own directory.
+    const networkGrants = parts.text.split('\n').filter((l) => l.startsWith('(allow network'));
+    expect(networkGrants).toEqual([
+      '(allow network-bind (local unix-socket (subpath (param "TMP_DIR_0"))))',
+      '(allow network-outbound (remote unix-socket (subpath (param "TMP_DIR_0"))))',
+    ]);
   });
 
   it('names no path of the policy, even as a substring', () => {
@@ -116,7 +125,12 @@ describe('profile text', () => {
   });
 
   it('tags every denial with the session and rule kind, and no grant', () => {
-    const messages = [...parts.text.matchAll(/\((allow|deny) [^\n]*?\(with message "([^"]*)"\)/g)];
+    const messages = readSbpl(parts.text).flatMap((form) => {
+      const items = form.type === 'list' ? form.items : [];
+      const tail = items.at(-1);
+      const text = tail?.type === 'list' && tail.items[0]?.type === 'symbol' && tail.items[0].value === 'with' ? tail.items[2] : undefined;
+      return text?.type === 'string' ? [[show(form), (items[0] as { value: string }).value, text.value] as const] : [];
+    });
     expect(messages.length).toBeGreaterThan(5);
     for (const [, action, message] of messages) {
       expect(action).toBe('deny');
@@ -159,7 +173,7 @@ describe('fail closed', () => {
   });
 
   it('refuses a glob it cannot translate exactly, naming the rule', () => {
-    const policy = resolvedFixture({ denyReadGlobs: [{ pattern: '/Users/alice/(a|b)/*.key', rule: 'read.deny: ~/(a|b)/*.key' }] });
+    const policy = resolvedFixture({ denyReadGlobs: [{ pattern: '/Users/alice/(a|b)/*.key', base: '/Users/alice', glob: '(a|b)/*.key', rule: 'read.deny: ~/(a|b)/*.key' }] });
     expect(() => planMacos(policy, cmd)).toThrow(/read\.deny: ~\/\(a\|b\)\/\*\.key/);
   });
 });
@@ -313,7 +327,7 @@ describe('precedence between directory rules and globs', () => {
 
   it('a glob denial rooted above a re-allowed directory does not override it', () => {
     const policy = resolvedFixture({
-      denyReadGlobs: [...resolvedFixture().denyReadGlobs, { pattern: '/Users/alice/**/*.pem', rule: 'read.deny' }],
+      denyReadGlobs: [...resolvedFixture().denyReadGlobs, { pattern: '/Users/alice/**/*.pem', base: '/Users/alice', glob: '**/*.pem', rule: 'read.deny' }],
       denyRead: [...resolvedFixture().denyRead, { path: '/Users/alice/certs', kind: 'dir', rule: 'read.deny' }],
       allowRead: [{ path: '/Users/alice/certs/public', kind: 'dir', rule: 'read.allow' }],
     });
@@ -326,7 +340,7 @@ describe('precedence between directory rules and globs', () => {
     const base = resolvedFixture();
     const policy = resolvedFixture({
       denyRead: [{ path: '/Users/alice', kind: 'dir', rule: 'read.denyHome' }, ...base.denyRead],
-      denyReadGlobs: [{ pattern: '/Users/alice/**', rule: 'read.denyHome' }, { pattern: '/Users/alice/**/*.pem', rule: 'read.deny' }, ...base.denyReadGlobs],
+      denyReadGlobs: [{ pattern: '/Users/alice/**', base: '/Users/alice', glob: '**', rule: 'read.denyHome' }, { pattern: '/Users/alice/**/*.pem', base: '/Users/alice', glob: '**/*.pem', rule: 'read.deny' }, ...base.denyReadGlobs],
     });
     // node_modules is never scanned by the resolver, so only the glob protects this one.
     expect(decide(policy, `${root}/node_modules/pkg/.env`)).toBe('deny');

@@ -13,11 +13,15 @@ import { comment, rule, sbplRegex, sbplString } from './sbpl.js';
  * - com.apple.coreservices.launchservicesd, com.apple.lsd.*: `open`ing apps outside the
  *   sandbox would run them unsandboxed.
  * - network* of any kind, including unix sockets (ssh-agent, docker, mDNSResponder DNS):
- *   the network is off until the filtering proxy exists.
+ *   the network is off until the filtering proxy exists. The one exception, unix sockets
+ *   under the run's own directory (multiprocessing managers, build daemons), is in profile.ts.
  * - process-exec with (with no-sandbox), mach-priv-task-port, process-info of other
  *   sandboxes: ways to act outside the sandbox or inspect other processes.
- * - file-link and file-clone: a hard link or APFS clone of a secret or protected file
- *   would give it a new, unprotected name (see fs-rules.ts).
+ * - file-link: a hard link of a secret or protected file would give it a new, unprotected
+ *   name. file-clone (APFS copy-on-write) is granted only inside the writable areas and
+ *   never of or onto a secret, protected path or pin (cloneRules in fs-rules.ts).
+ * - Nested sandboxes: a tool that applies its own Seatbelt profile (`swift build`, Homebrew
+ *   source builds) fails inside this one; Seatbelt does not nest (see tool-caches.ts).
  */
 
 /** sysctls read by libc, the Go and Node runtimes, Python's os/platform, and V8. */

@@ -1,7 +1,9 @@
-import { depth, isInside } from '../../policy/paths.js';
+import { byDepthThenPath, depth, isInside } from '../../policy/paths.js';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import { globToSbplRegex } from './glob.js';
-import { comment, literal, regex, requireAll, rule, sbplRegex, sbplString, subpath, type FilterText, type ParamTable } from './sbpl.js';
+import type { ProfileFeatures } from './features.js';
+import { caseInsensitivePathRegex } from './path-case.js';
+import { comment, literal, regex, regexParam, requireAll, rule, sbplRegex, sbplString, subpath, type FilterText, type ParamTable } from './sbpl.js';
 import type { RuleKind } from './tag.js';
 
 // File-system rules. Seatbelt applies the LAST matching rule, so precedence is expressed
@@ -42,6 +44,7 @@ export interface FsRuleContext {
   run: RunFacts;
   params: ParamTable;
   message: (kind: RuleKind) => string;
+  features: Readonly<ProfileFeatures>;
 }
 
 /**
@@ -66,7 +69,6 @@ function writableAreas(policy: ResolvedPolicy, run: RunFacts): string[] {
 }
 
 export function orderedSecretRules(policy: ResolvedPolicy, run: RunFacts): SecretRule[] {
-  const anchors = [policy.workspace, ...policy.writableRoots, ...policy.homes, ...policy.tmpDirs, ...seatbeltTmpDirs(run)];
   const dirRules: SecretRule[] = [];
   const fileRules: SecretRule[] = [];
   const globDenies: SecretRule[] = [];
@@ -74,17 +76,18 @@ export function orderedSecretRules(policy: ResolvedPolicy, run: RunFacts): Secre
 
   const addPath = (effect: SecretRule['effect'], origin: Origin, path: string, kind: 'file' | 'dir' | 'missing') =>
     (kind === 'file' ? fileRules : dirRules).push({ effect, origin, target: { type: 'path', path, kind } });
-  const addGlob = (effect: SecretRule['effect'], origin: Origin, pattern: string, field: string) => {
-    const glob = globToSbplRegex(pattern, { anchors, field });
+  const addGlob = (effect: SecretRule['effect'], origin: Origin, g: ResolvedPolicy['denyReadGlobs'][number]) => {
+    // Split once by the resolver; letters match in either case (APFS), see ./glob.ts.
+    const glob = globToSbplRegex(g, { field: g.rule });
     // `<root>/**` (denyHome) is the directory rule for <root>, not a glob.
     if (glob.regex === null) addPath(effect, origin, glob.root, 'dir');
     else (effect === 'deny' ? globDenies : globAllows).push({ effect, origin, target: { type: 'glob', root: glob.root, regex: glob.regex } });
   };
 
   for (const r of policy.denyRead) addPath('deny', 'deny', r.path, r.kind);
-  for (const g of policy.denyReadGlobs) addGlob('deny', 'deny', g.pattern, g.rule);
+  for (const g of policy.denyReadGlobs) addGlob('deny', 'deny', g);
   for (const r of policy.allowRead) addPath('allow', 'read-allow', r.path, r.kind);
-  for (const g of policy.allowReadGlobs) addGlob('allow', 'glob-allow', g.pattern, g.rule);
+  for (const g of policy.allowReadGlobs) addGlob('allow', 'glob-allow', g);
 
   // The workspace, writable roots and tmp dirs stay usable inside a denied directory
   // (read.denyHome with the workspace under home), as their Linux binds re-expose them.
@@ -129,6 +132,29 @@ function targetFilter(target: Target, params: ParamTable): FilterText {
   return requireAll([subpath(params.name('GLOB_ROOT', target.root)), regex(target.regex)]);
 }
 
+/**
+ * A denial's filters: the target itself and, with caseFold, its case-insensitive twin (see
+ * path-case.ts): `.ENV` or `~/.SSH/id_rsa` names the same file on case-insensitive APFS. For a
+ * glob the literal root is folded; the wildcard tail's regex is the glob converter's.
+ */
+function denialFilters(target: Target, ctx: FsRuleContext): FilterText[] {
+  const exact = targetFilter(target, ctx.params);
+  if (!ctx.features.caseFold) return [exact];
+  if (target.type === 'path') return [exact, foldedPath(target.path, target.kind === 'file' ? 'exact' : 'subtree', ctx)];
+  return [exact, requireAll([foldedPath(target.root, 'subtree', ctx), regex(target.regex)])];
+}
+
+/** `(regex (param "CI_n"))` matching `path` in any letter case; nothing new when caseFold is off. */
+function foldedPath(path: string, scope: 'exact' | 'subtree', ctx: FsRuleContext): FilterText {
+  return regexParam(ctx.params.name('CI', caseInsensitivePathRegex(path, scope)));
+}
+
+/** `literal`/`subpath` of a named path plus, with caseFold, its case-insensitive twin. */
+function namedPathFilters(prefix: string, path: string, scope: 'exact' | 'subtree', ctx: FsRuleContext): FilterText[] {
+  const exact = (scope === 'exact' ? literal : subpath)(ctx.params.name(prefix, path));
+  return ctx.features.caseFold ? [exact, foldedPath(path, scope, ctx)] : [exact];
+}
+
 /** The part of `target` that lies inside a writable area, or nothing. */
 function withinAreas(target: Target, areas: readonly string[], params: ParamTable): FilterText[] {
   const out: FilterText[] = [];
@@ -151,7 +177,8 @@ function touchesAreas(target: Target, areas: readonly string[]): boolean {
 export function readRules(ctx: FsRuleContext, rules: readonly SecretRule[]): string[] {
   const out = [comment('Reads: everything, minus secrets, plus exceptions (last match wins).'), rule('allow', ['file-read*'], [])];
   for (const r of rules) {
-    out.push(rule(r.effect, ['file-read*'], [targetFilter(r.target, ctx.params)], r.effect === 'deny' ? ctx.message('secret') : undefined));
+    if (r.effect === 'deny') out.push(rule('deny', ['file-read*'], denialFilters(r.target, ctx), ctx.message('secret')));
+    else out.push(rule('allow', ['file-read*'], [targetFilter(r.target, ctx.params)]));
   }
   // After the read-anywhere allow, or it would win: another session's tty (/dev/ttysN) read by
   // path is its keystrokes, sudo passwords included. The controlling terminal (/dev/tty), the
@@ -182,7 +209,7 @@ function traversalAncestors(rules: readonly SecretRule[]): string[] {
       }
     }
   }
-  return [...found].sort((x, y) => depth(x) - depth(y) || (x < y ? -1 : x > y ? 1 : 0));
+  return [...found].sort(byDepthThenPath);
 }
 
 export function writeRules(ctx: FsRuleContext, rules: readonly SecretRule[]): string[] {
@@ -193,7 +220,7 @@ export function writeRules(ctx: FsRuleContext, rules: readonly SecretRule[]): st
   out.push(comment('Secrets inside them can be neither written, created, renamed nor deleted.'));
   for (const r of rules) {
     if (r.effect === 'deny') {
-      if (touchesAreas(r.target, areas)) out.push(rule('deny', ['file-write*'], [targetFilter(r.target, params)], ctx.message('secret')));
+      if (touchesAreas(r.target, areas)) out.push(rule('deny', ['file-write*'], denialFilters(r.target, ctx), ctx.message('secret')));
     } else if (r.origin !== 'read-allow') {
       // read.allow exceptions stay read-only (a read-only bind on Linux).
       const filters = withinAreas(r.target, areas, params);
@@ -223,21 +250,61 @@ export function protectRules(ctx: FsRuleContext): string[] {
   const out: string[] = [];
   if (policy.protect.length > 0) {
     out.push(comment('Protected paths: read-only and uncreatable.'));
-    out.push(rule('deny', ['file-write*'], policy.protect.map((p) => subpath(params.name('PROTECT', p.path))), ctx.message('protect')));
+    // Register every exact path first so their parameters keep their names and order.
+    for (const p of policy.protect) params.name('PROTECT', p.path);
+    out.push(rule('deny', ['file-write*'], policy.protect.flatMap((p) => namedPathFilters('PROTECT', p.path, 'subtree', ctx)), ctx.message('protect')));
   }
+  const { createAndUnlink, unlinkOnly } = pinSets(policy, areas);
+
+  const sortedPins = (set: Set<string>) => [...set].sort(byDepthThenPath);
+  for (const p of [...sortedPins(createAndUnlink), ...sortedPins(unlinkOnly)]) params.name('PIN', p);
+  // `mv .GIT x` renames .git on a case-insensitive volume: pins are folded too.
+  const pinFilters = (set: Set<string>) => sortedPins(set).flatMap((p) => namedPathFilters('PIN', p, 'exact', ctx));
+  if (createAndUnlink.size > 0 || unlinkOnly.size > 0) out.push(comment('Pins: ancestors that must keep their names (the rename bypass).'));
+  if (createAndUnlink.size > 0) out.push(rule('deny', ['file-write-create', 'file-write-unlink'], pinFilters(createAndUnlink), ctx.message('pin')));
+  if (unlinkOnly.size > 0) out.push(rule('deny', ['file-write-unlink'], pinFilters(unlinkOnly), ctx.message('pin')));
+  out.push(comment('Hard links would give a secret or protected file a second, unprotected name.'));
+  out.push(rule('deny', ['file-link'], [], ctx.message('link')));
+  return out;
+}
+
+/** Pinned paths: ancestors of protected paths (no create, no rename) and of secrets and areas (no rename). */
+function pinSets(policy: ResolvedPolicy, areas: readonly string[]): { createAndUnlink: Set<string>; unlinkOnly: Set<string> } {
   const createAndUnlink = new Set<string>();
   for (const p of policy.protect) for (const a of [...p.pins, ...ancestorsWithin(p.path, areas)]) createAndUnlink.add(a);
   const unlinkOnly = new Set<string>(areas);
   for (const root of policy.writableRoots) for (const a of ancestorsWithin(root, areas)) unlinkOnly.add(a);
   for (const s of policy.denyRead) if (s.kind !== 'missing') for (const a of ancestorsWithin(s.path, areas)) unlinkOnly.add(a);
   for (const a of createAndUnlink) unlinkOnly.delete(a);
+  return { createAndUnlink, unlinkOnly };
+}
 
-  const pinFilters = (set: Set<string>) => [...set].sort((x, y) => depth(x) - depth(y) || (x < y ? -1 : x > y ? 1 : 0)).map((p) => literal(params.name('PIN', p)));
-  if (createAndUnlink.size > 0 || unlinkOnly.size > 0) out.push(comment('Pins: ancestors that must keep their names (the rename bypass).'));
-  if (createAndUnlink.size > 0) out.push(rule('deny', ['file-write-create', 'file-write-unlink'], pinFilters(createAndUnlink), ctx.message('pin')));
-  if (unlinkOnly.size > 0) out.push(rule('deny', ['file-write-unlink'], pinFilters(unlinkOnly), ctx.message('pin')));
-  out.push(comment('Hard links would give a secret or protected file a second, unprotected name.'));
-  out.push(rule('deny', ['file-link'], [], ctx.message('link')));
+/**
+ * APFS clones (clonefile(2), fclonefileat, `cp -c`, Rust's `fs::copy`, which treats EPERM
+ * from fclonefileat as fatal and so fails outright when clones are denied). `file-clone` is an
+ * operation of its own, not part of file-write*, and which path Seatbelt checks for it (the
+ * source, or the new name) is not documented; Apple's own profiles grant it only inside a
+ * container that is writable anyway. So the grant must be safe under either reading:
+ *  - only inside the writable areas: a clone can never add a name outside them (into
+ *    ~/Library/LaunchAgents, say), whichever path is checked;
+ *  - never where a secret, a protected path or a pin lies (with their case-insensitive
+ *    twins), whichever side it is on: no second, unprotected name for a secret in the
+ *    workspace, and no clone onto `.git/hooks/pre-commit` or a missing `.git`.
+ * A clone whose source lies outside the writable areas may fail with EPERM if Seatbelt
+ * checks the source; tools fall back to copying on that (pnpm, cp), Rust's fs::copy does not.
+ */
+export function cloneRules(ctx: FsRuleContext, rules: readonly SecretRule[]): string[] {
+  const { policy, params, run } = ctx;
+  const areas = writableAreas(policy, run);
+  if (!ctx.features.clone || areas.length === 0) return [];
+  const denials: FilterText[] = [];
+  for (const r of rules) if (r.effect === 'deny' && touchesAreas(r.target, areas)) denials.push(...denialFilters(r.target, ctx));
+  for (const p of policy.protect) denials.push(...namedPathFilters('PROTECT', p.path, 'subtree', ctx));
+  const { createAndUnlink, unlinkOnly } = pinSets(policy, areas);
+  for (const p of [...createAndUnlink, ...unlinkOnly]) denials.push(...namedPathFilters('PIN', p, 'exact', ctx));
+  const out = [comment('APFS clones: inside the writable areas only, never of or onto a secret, protected path or pin.')];
+  out.push(rule('allow', ['file-clone'], areas.map((a) => subpath(params.name(policy.writableRoots.includes(a) ? 'WRITABLE_ROOT' : 'TMP_DIR', a)))));
+  if (denials.length > 0) out.push(rule('deny', ['file-clone'], [...new Set(denials)], ctx.message('link')));
   return out;
 }
 

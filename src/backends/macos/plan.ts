@@ -5,6 +5,7 @@ import type { ResolvedPolicy } from '../../policy/resolved.js';
 import type { Command, LaunchPlan } from '../types.js';
 import { buildProfile } from './profile.js';
 import { sessionTag } from './tag.js';
+import { toolCacheEnv } from './tool-caches.js';
 import { refuseDomainAllowlist } from '../network-refusal.js';
 
 /** Always this binary, never a PATH lookup: a planted `sandbox-exec` would run unsandboxed. */
@@ -55,7 +56,8 @@ export function planMacos(policy: ResolvedPolicy, command: Command, host: MacosH
     backend: 'macos',
     file: SANDBOX_EXEC,
     args: ['-p', profile.text, ...profile.defines, '--', command.file, ...command.args],
-    env: runEnv(policy.env, host.runDir),
+    // Tool caches go to the run dir, never the user's real (host-trusted) ones: tool-caches.ts.
+    env: host.runDir === undefined ? runEnv(policy.env, undefined) : { ...runEnv(policy.env, host.runDir), ...toolCacheEnv(host.runDir) },
     cwd: policy.cwd,
     extraFds: [],
     placeholders: [],

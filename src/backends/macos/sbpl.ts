@@ -31,6 +31,8 @@ export function sbplRegex(regex: string): string {
 export const subpath = (param: string): FilterText => `(subpath (param ${sbplString(param)}))`;
 export const literal = (param: string): FilterText => `(literal (param ${sbplString(param)}))`;
 export const regex = (re: string): FilterText => `(regex ${sbplRegex(re)})`;
+/** `(regex (param "X"))`: a regex built from a path travels as a -D value, like the path itself. */
+export const regexParam = (param: string): FilterText => `(regex (param ${sbplString(param)}))`;
 export const requireAll = (parts: readonly FilterText[]): FilterText => (parts.length === 1 ? parts[0]! : `(require-all ${parts.join(' ')})`);
 
 /**
