@@ -81,7 +81,7 @@ describe('macOS launch path through sandboxedSpawn (stand-in launcher)', () => {
     const { t, fake, opts } = setup();
     const r = await sandboxedSpawn('sh', ['-c', 'printf "%s\\n%s\\n%s\\n" "$TMPDIR" "$TMP" "$TEMP"; stat -c %a "$TMPDIR"; echo x > "$TMPDIR/scratch"; pwd'], opts);
     const [tmpdir, tmp, temp, mode, cwd] = String(r.stdout).split('\n');
-    expect(tmpdir).toMatch(new RegExp(`^${t.path('temp')}/cordon-run-[0-9a-f]{24}$`));
+    expect(tmpdir).toMatch(new RegExp(`^${t.path('temp')}/cr-[0-9a-f]{10}$`));
     expect([tmp, temp]).toEqual([tmpdir, tmpdir]);
     expect(mode).toBe('700');
     expect(cwd).toBe(t.path('ws'));
@@ -142,6 +142,13 @@ describe('macOS launch path through sandboxedSpawn (stand-in launcher)', () => {
 });
 
 describe('run dirs', () => {
+  it("leave room for a unix socket two levels below (Python's Manager) within macOS's 103-byte limit", () => {
+    // A real macOS temp dir by real path: /private/var/folders/<2>/<28>/T
+    const tempRoot = '/private/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T';
+    const socket = path.join(newRunDir(tempRoot), 'pymp-abcdefgh', 'listener-abcdefgh');
+    expect(Buffer.byteLength(socket)).toBeLessThanOrEqual(103);
+  });
+
   it('are made owner-only, refused when the name exists (nothing made), and removed with content', () => {
     const t = tree({ 'temp/taken/': '' });
     const fresh = newRunDir(t.path('temp'));

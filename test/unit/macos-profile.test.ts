@@ -15,7 +15,7 @@ import { renamePaths, resolvedFixture } from '../sbpl/fixtures.js';
 
 const cmd = { file: '/bin/echo', args: ['hi'] };
 /** The run's own directory, as the macOS launcher would choose it under the user temp dir. */
-const RUN_DIR = '/private/var/folders/xy/abc123/T/cordon-run-0123abcd';
+const RUN_DIR = '/private/var/folders/xy/abc123/T/cr-0123abcd01';
 const textOf = (policy: ResolvedPolicy) => profileOf(planMacos(policy, cmd, { sessionTag: 't', runDir: RUN_DIR })).text;
 const modelOf = (policy: ResolvedPolicy) => {
   const parts = profileOf(planMacos(policy, cmd, { sessionTag: 't', runDir: RUN_DIR }));

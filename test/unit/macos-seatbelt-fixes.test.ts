@@ -18,7 +18,7 @@ import { resolvedFixture } from '../sbpl/fixtures.js';
 // the fix switched off (buildProfile's `features`), then that the real profile stops it.
 
 const cmd = { file: '/bin/echo', args: ['hi'] };
-const RUN_DIR = '/private/var/folders/xy/abc123/T/cordon-run-0123abcd';
+const RUN_DIR = '/private/var/folders/xy/abc123/T/cr-0123abcd01';
 const HOME = '/Users/alice';
 const WS = `${HOME}/proj`;
 

@@ -6,10 +6,17 @@ import { SandboxSetupError } from '../../errors.js';
 /**
  * A fresh run directory name in the user's temp dir. Random, so no command can prepare it:
  * a name that exists (planted, or a collision) makes `makeRunDirs` refuse, never reuse it.
+ * Short on purpose: a unix socket path is limited to 103 bytes on macOS, the real temp dir
+ * (/private/var/folders/xx/<28>/T) takes ~55, and tools put sockets two levels below TMPDIR
+ * (Python's multiprocessing Manager: pymp-XXXXXXXX/listener-XXXXXXXX, 32 more). `cr-` and 40
+ * random bits leave that room; a collision is a typed refusal, not a shared directory.
  */
 export function newRunDir(tempRoot: string): string {
-  return path.join(tempRoot, `cordon-run-${randomBytes(12).toString('hex')}`);
+  return path.join(tempRoot, `${RUN_DIR_PREFIX}${randomBytes(5).toString('hex')}`);
 }
+
+/** `cr-` for cordon run: what a user finds in $TMPDIR if a harness was killed mid-command. */
+export const RUN_DIR_PREFIX = 'cr-';
 
 /** Creates each run dir, owner-only; refuses (typed) if any name exists. Undone by removeRunDirs. */
 export function makeRunDirs(dirs: readonly string[]): void {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { failedCheck } from '../../backends/failed-check.js';
 import type { DoctorCheck } from '../../backends/types.js';
-import { hostOs } from '../../platform.js';
+import { hostTuple } from '../../platform.js';
 import { SandboxRuntime } from '../../runtime.js';
 import { sandboxedSpawn } from '../../spawn.js';
 
@@ -17,7 +17,7 @@ export async function doctorCommand(out: (text: string) => void): Promise<number
   const checks: DoctorCheck[] = [];
   const runtime = new SandboxRuntime();
   const euid = process.geteuid?.() ?? -1;
-  checks.push({ name: 'platform', ok: true, detail: `${hostOs()} ${os.release()} (${process.arch}), node ${process.version}, euid ${euid}` });
+  checks.push({ name: 'platform', ok: true, detail: `${hostTuple()} ${os.release()}, node ${process.version}, euid ${euid}` });
   try {
     checks.push({ name: 'backend', ok: true, detail: runtime.backend.name === 'linux' ? 'bubblewrap + seccomp' : 'Seatbelt (sandbox-exec)' });
     checks.push(...runtime.backend.doctorChecks());
