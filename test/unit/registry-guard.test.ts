@@ -8,7 +8,7 @@ import { placeholderRegistry } from '../../src/backends/linux/placeholder-regist
 import { acquirePlaceholders, ensurePrivateRegistryBase, placeholderRegistryBase } from '../../src/backends/linux/placeholders.js';
 import { resolvePolicy } from '../../src/policy/resolve.js';
 import type { ResolvedPolicy } from '../../src/policy/resolved.js';
-import { makeTree, type Tree } from '../helpers/tree.js';
+import { makeTree } from '../helpers/tree.js';
 import { registryTrees } from '../helpers/registry.js';
 
 /**

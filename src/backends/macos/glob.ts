@@ -1,6 +1,6 @@
 import { globFail, parseGlobTail, type ClassItem, type GlobAlternative, type GlobToken } from '../../policy/glob-grammar.js';
 import type { GlobSplit } from '../../policy/globs.js';
-import { caseFoldClassItems, caseFoldRegexLiteral, regexChar } from './case-fold.js';
+import { caseFoldClassItems, regexChar } from './case-fold.js';
 
 // Split globs (`{ base, glob }`, made by the resolver: src/policy/globs.ts) to Seatbelt regexes.
 //
@@ -35,13 +35,6 @@ export interface SbplGlob {
    * everything below it (`<root>/**`, or no wildcard at all): a plain `(subpath ...)`.
    */
   regex: string | null;
-  /**
-   * With case folding on: one anchored regex for the whole rule, the ROOT included and folded
-   * too (`/Users/a/.Config/...` names `~/.config` on APFS, and `subpath` compares bytes). It
-   * spells out the root, so it may only ever travel as a parameter value, never as profile
-   * text. For a twin filter beside `(require-all (subpath ROOT) (regex REGEX))`.
-   */
-  anyCaseRegex?: string;
 }
 
 export interface GlobOptions {
@@ -63,13 +56,13 @@ export function globToSbplRegex(split: GlobSplit, options: GlobOptions = {}): Sb
   if (!root.startsWith('/') || (root !== '/' && (root.endsWith('/') || root.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..')))) {
     fail('the directory part must be a normalized absolute path', 'split globs with splitGlob (src/policy/globs.ts)');
   }
-  const foldedRoot = root === '/' ? '' : caseFoldRegexLiteral(root);
-  if (glob === '' || glob === '**') return fold ? { root, regex: null, anyCaseRegex: `^${foldedRoot}(/.*)?$` } : { root, regex: null };
+  // The root is matched by `subpath` byte for byte; fs-rules.ts adds its case-folded twin.
+  if (glob === '' || glob === '**') return { root, regex: null };
   const alternatives = parseGlobTail(glob, fail);
   const bodies = [...new Set(alternatives.map((alt) => alternativeToRegex(alt, fold)))];
   const anchor = '/[^/]+'.repeat(depthOf(root));
   const body = bodies.length === 1 ? bodies[0]! : `(${bodies.join('|')})`;
-  return fold ? { root, regex: `^${anchor}${body}$`, anyCaseRegex: `^${foldedRoot}${body}$` } : { root, regex: `^${anchor}${body}$` };
+  return { root, regex: `^${anchor}${body}$` };
 }
 
 function depthOf(root: string): number {
