@@ -11,7 +11,7 @@ import { linuxSeccompSpec } from '../dist/backends/linux/seccomp-rules.js';
 import { createRuntime, loadProfile, parsePolicy, resolvePolicy, sandboxedSpawn } from '../dist/index.js';
 import { compileSeccompFilter } from '../dist/native/seccomp.js';
 import { filterEnv } from '../dist/policy/env.js';
-import { openExtraFds } from '../dist/fd-channels.js';
+import { openExtraFds } from '../dist/backends/linux/fd-channels.js';
 import { summarize, loopMicros } from './stats.mjs';
 import { makeWorkspace, removeWorkspace } from './workspace.mjs';
 

@@ -1,9 +1,8 @@
 import { execa, type Options, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { CordonError, PolicyError } from './errors.js';
-import type { Backend, FdCover, LaunchPlan } from './backends/types.js';
+import type { Backend, FdCover, LaunchChannels, LaunchPlan } from './backends/types.js';
 import { failedSubprocess } from './failed-subprocess.js';
-import { openExtraFds, type OpenedFds } from './fd-channels.js';
 import { createTermination, type Termination } from './termination.js';
 import { loadProfile } from './policy/presets.js';
 import { resolvePolicy } from './policy/resolve.js';
@@ -143,14 +142,14 @@ function launch({ policy, plan, backend }: Prepared, opts: SandboxedSpawnOptions
   const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, cancelSignal, timeout: _t, ...rest } = opts;
   const timeout = minDefined(opts.timeout, policy.limits.timeoutMs);
   const maxBuffer = capMaxBuffer(policy.limits.maxOutputBytes, rest.maxBuffer);
-  let fds: OpenedFds | undefined;
+  let fds: LaunchChannels | undefined;
   let cover: FdCover | undefined;
   let subprocess: ResultPromise;
   let termination: Termination;
   try {
     // Cancel and timeout are cordon's, not execa's: see src/termination.ts.
     termination = createTermination({ cancelSignal, timeout, killSignal: rest.killSignal });
-    fds = openExtraFds(plan.extraFds);
+    fds = backend.openChannels(plan);
     // Scanned in the same synchronous step as the spawn below; execa forks before returning.
     cover = internals.coverInheritedFds ? backend.coverInheritedFds?.(FIRST_EXTRA_FD + fds.stdio.length) : undefined;
     subprocess = execa(plan.file, plan.args, {

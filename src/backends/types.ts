@@ -72,6 +72,16 @@ export interface Entered {
   replan: boolean;
 }
 
+/** Descriptors the launcher gets beside stdio (Linux: bwrap's filter in, its status out). */
+export interface LaunchChannels {
+  /** Entries for stdio[3], stdio[4], ... in the order of the plan's extraFds. */
+  stdio: number[];
+  /** What the launcher reported on its status channel so far ('' where there is none). */
+  readStatus(): string;
+  /** Close everything (idempotent). */
+  close(): void;
+}
+
 /** Descriptors hidden from the child (see backends/linux/inherited-fds.ts). */
 export interface FdCover {
   /** Entries for stdio[from], stdio[from + 1], ... */
@@ -108,6 +118,8 @@ export interface Backend<Host = unknown> {
   plan(policy: ResolvedPolicy, command: Command, host: Host): LaunchPlan;
   /** Answered from this backend's own enforcement model, so `explain` cannot drift from it. */
   explain(policy: ResolvedPolicy, path: string): PathVerdict;
+  /** Opens the plan's extra descriptors for the launcher, right before the spawn. */
+  openChannels(plan: LaunchPlan): LaunchChannels;
   /** Makes the plan's host-side prerequisites (placeholders, run dirs). Throws (typed) before launch. */
   enter(policy: ResolvedPolicy, plan: LaunchPlan): Entered;
   /** Hides descriptors this process holds without close-on-exec (undefined: not done here). */

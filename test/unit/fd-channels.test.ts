@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { openExtraFds } from '../../src/fd-channels.js';
+import { openExtraFds } from '../../src/backends/linux/fd-channels.js';
 
 describe('extra fds as unlinked files', () => {
   it('a child reads the input from offset 0 and its output is read back, with nothing left on disk', () => {

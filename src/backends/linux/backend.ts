@@ -4,7 +4,8 @@ import { compileSeccompFilter } from '../../native/seccomp.js';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import type { SandboxStopper } from '../../termination.js';
 import { failedCheck } from '../failed-check.js';
-import type { Backend, Command, DoctorCheck, Entered, FdCover, LaunchPlan, PathVerdict } from '../types.js';
+import type { Backend, Command, DoctorCheck, Entered, FdCover, LaunchChannels, LaunchPlan, PathVerdict } from '../types.js';
+import { openExtraFds } from './fd-channels.js';
 import { explainLinux } from './explain.js';
 import { coverInheritedFds } from './inherited-fds.js';
 import { bwrapCommandStarted, classifyBwrapFailure } from './launch-failure.js';
@@ -64,6 +65,10 @@ export class LinuxBackend implements Backend<LinuxHost> {
 
   explain(policy: ResolvedPolicy, path: string): PathVerdict {
     return explainLinux(policy, path);
+  }
+
+  openChannels(plan: LaunchPlan): LaunchChannels {
+    return openExtraFds(plan.extraFds);
   }
 
   enter(policy: ResolvedPolicy, plan: LaunchPlan): Entered {

@@ -3,7 +3,7 @@ import type { ResultPromise } from 'execa';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import type { SandboxStopper, StopOutcome } from '../../termination.js';
 import { failedCheck } from '../failed-check.js';
-import type { Backend, Command, DoctorCheck, Entered, LaunchPlan, PathVerdict } from '../types.js';
+import type { Backend, Command, DoctorCheck, Entered, LaunchChannels, LaunchPlan, PathVerdict } from '../types.js';
 import { explainMacos } from './explain.js';
 import { classifySeatbeltFailure, seatbeltCommandStarted } from './launch-failure.js';
 import { planMacos, SANDBOX_EXEC, type MacosHost } from './plan.js';
@@ -39,6 +39,11 @@ export class MacosBackend implements Backend<MacosHost> {
 
   explain(policy: ResolvedPolicy, path: string): PathVerdict {
     return explainMacos(policy, path);
+  }
+
+  /** sandbox-exec takes nothing beside stdio and reports nothing: no channels. */
+  openChannels(): LaunchChannels {
+    return { stdio: [], readStatus: () => '', close: () => {} };
   }
 
   enter(_policy: ResolvedPolicy, plan: LaunchPlan): Entered {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ExtraFd } from './backends/types.js';
+import type { ExtraFd } from '../types.js';
 
 /**
  * Extra descriptors for the launcher (bwrap's seccomp input, its status output) as unlinked
