@@ -5,6 +5,7 @@ import { PolicyError } from '../errors.js';
 import { GLOB_ENTRY_BUDGET, HOME_SECRETS, PROTECTED_IN_HOME, SYSTEM_SECRETS, WORKSPACE_SECRETS, WORKSPACE_SECRET_EXCEPTIONS } from './defaults.js';
 import { otherNamesOfSecrets, scanWorkspaceSecrets, SecretScanCache } from './secret-scan.js';
 import { filterEnv } from './env.js';
+import { withNetworkEnvDefaults } from './network-env.js';
 import { escapeGlob, expandGlob, globRule, isGlob, joinGlob, realGlob, splitGlob } from './globs.js';
 import { parsePolicy } from './parse.js';
 import { expandHome, FsView, isInside } from './paths.js';
@@ -101,7 +102,8 @@ export function resolvePolicy(input: PolicyInput | Policy | undefined, options: 
     allowRead: allowRead.paths,
     allowReadGlobs: [...allowRead.globs, ...exceptionGlobs],
     protect,
-    env: filterEnv(env, policy.env),
+    // Tools give up on their first network failure instead of retrying for minutes (network-env.ts).
+    env: withNetworkEnvDefaults(policy.network, filterEnv(env, policy.env)),
     network: policy.network,
     limits: policy.limits,
     policy,

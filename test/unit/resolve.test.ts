@@ -2,6 +2,7 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import micromatch from 'micromatch';
+import { networkEnvDefaults } from '../../src/policy/network-env.js';
 import { resolvePolicy } from '../../src/policy/resolve.js';
 import { tempTrees } from '../helpers/tree.js';
 
@@ -177,14 +178,14 @@ describe('resolvePolicy: tmp and environment', () => {
     const t = tree({ 'ws/': '' });
     const env = { HOME: '/h', PATH: '/bin', LANG: 'C', TERM: 'xterm', USER: 'u', GITHUB_TOKEN: 'g', AWS_SECRET_ACCESS_KEY: 's', OPENAI_API_KEY: 'o', db_password: 'p', EDITOR: 'vi', MY_TOKEN: 't', DEBUG: '1' };
     const r = resolvePolicy({ env: { pass: ['MY_TOKEN'], deny: ['DEBUG'], set: { CI: 'true' } } }, { workspace: t.path('ws'), home: t.path('home'), env });
-    expect(r.env).toEqual({ HOME: '/h', PATH: '/bin', LANG: 'C', TERM: 'xterm', USER: 'u', EDITOR: 'vi', MY_TOKEN: 't', CI: 'true' });
+    expect(r.env).toEqual({ ...networkEnvDefaults(r.network), HOME: '/h', PATH: '/bin', LANG: 'C', TERM: 'xterm', USER: 'u', EDITOR: 'vi', MY_TOKEN: 't', CI: 'true' });
   });
 
   it('the strict preset strips everything but the essentials', async () => {
     const { loadProfile } = await import('../../src/policy/presets.js');
     const t = tree({ 'ws/': '' });
     const r = resolvePolicy(loadProfile('strict'), { workspace: t.path('ws'), home: t.path('home'), env: { HOME: '/h', PATH: '/bin', EDITOR: 'vi' } });
-    expect(r.env).toEqual({ HOME: '/h', PATH: '/bin' });
+    expect(r.env).toEqual({ ...networkEnvDefaults(r.network), HOME: '/h', PATH: '/bin' });
   });
 });
 
