@@ -1,5 +1,9 @@
 export { sandboxedSpawn, type SandboxedSpawnOptions, type SandboxOptions } from './spawn.js';
-export { sandboxReport, type SandboxReport, type QuarantinedItem } from './sandbox-report.js';
+// execa's error class, so `error instanceof ExecaError` works for a command's own failure.
+export { ExecaError } from 'execa';
+export { sandboxReport, type SandboxReport, type QuarantinedItem, type Denial, type DenialKind } from './sandbox-report.js';
+export { suggestPolicy, type PolicySuggestion, type SuggestOptions } from './harness/suggest.js';
+export { formatDenials, formatSandboxReport } from './harness/report-text.js';
 export { resolvePolicy, type ResolveOptions } from './policy/resolve.js';
 export { parsePolicy } from './policy/parse.js';
 export { loadProfile, listProfiles } from './policy/presets.js';

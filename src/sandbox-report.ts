@@ -1,12 +1,43 @@
 import type { QuarantinedItem } from './host-check/quarantine.js';
+import type { Policy } from './policy/schema.js';
 
 export type { QuarantinedItem } from './host-check/quarantine.js';
+
+/** What the sandbox stopped, by kind of access. */
+export type DenialKind = 'write' | 'read' | 'network' | 'socket' | 'syscall';
+
+/**
+ * One thing the sandbox stopped during a command, for a harness to show its user or model.
+ * `certainty` says how cordon knows: 'observed' (the kernel or the sandbox reported the denial
+ * itself) or 'inferred' (matched from the command's output against the policy: the command
+ * said it failed on this path or host, and the policy denies exactly that).
+ */
+export interface Denial {
+  kind: DenialKind;
+  /** The file or directory, by the path the command used (write, read). */
+  path?: string;
+  /** The host name or address the command tried to reach (network). */
+  host?: string;
+  /** The port, when known (network). */
+  port?: number;
+  /** The policy rule that denied it, in words (`default secret: ~/.ssh`, `network: none`). */
+  rule: string;
+  certainty: 'observed' | 'inferred';
+  /** The smallest widening that would allow it, in words; absent when none should be offered (secrets, protected paths). */
+  suggestion?: string;
+  /** The output line it was inferred from (inferred only), trimmed. */
+  evidence?: string;
+}
 
 /**
  * What cordon has to say about one command beyond its output, attached as `sandbox` to
  * sandboxedSpawn's result (and to its error when the command failed).
  */
 export interface SandboxReport {
+  /** The policy the command ran under, as validated (defaults filled in): feed a widened copy back as the next call's `policy`. */
+  policy: Policy;
+  /** What the sandbox stopped (see Denial). Empty when nothing was stopped or nothing could be told. */
+  denials: Denial[];
   /**
    * Items the command left in a writable root for host git to act on (config, hooks,
    * redirections, symlinks in repository metadata), renamed aside into `.cordon-quarantine/`
@@ -24,7 +55,7 @@ export function attachReport<T>(target: T, report: SandboxReport): T {
 /** The report of a result or error from sandboxedSpawn, if it has one. */
 export function sandboxReport(resultOrError: unknown): SandboxReport | undefined {
   const report = (resultOrError as { sandbox?: SandboxReport } | null)?.sandbox;
-  return report !== undefined && Array.isArray(report.quarantined) ? report : undefined;
+  return report !== undefined && Array.isArray(report.quarantined) && Array.isArray(report.denials) ? report : undefined;
 }
 
 /** One line per item, for a terminal. */

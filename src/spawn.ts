@@ -1,7 +1,8 @@
 import { execa, type Options, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { CordonError, PolicyError } from './errors.js';
-import type { Backend, FdCover, LaunchChannels, LaunchPlan } from './backends/types.js';
+import type { Backend, Command, FdCover, LaunchChannels, LaunchPlan } from './backends/types.js';
+import { commandText, relabelCommand } from './command-text.js';
 import { failedSubprocess } from './failed-subprocess.js';
 import { createTermination, type Termination } from './termination.js';
 import { loadProfile } from './policy/presets.js';
@@ -9,6 +10,7 @@ import { resolvePolicy } from './policy/resolve.js';
 import type { Policy, PolicyInput } from './policy/schema.js';
 import type { ResolvedPolicy } from './policy/resolved.js';
 import { SandboxRuntime } from './runtime.js';
+import { inferDenials } from './denials/infer.js';
 import { attachReport, type SandboxReport } from './sandbox-report.js';
 
 export interface SandboxOptions {
@@ -44,8 +46,14 @@ const REFUSED_OPTIONS = ['shell', 'node', 'detached', 'uid', 'gid', 'ipc', 'ipcI
  * Platform-neutral: select (the runtime's backend), resolve, probe, plan, enter, launch. What
  * differs per OS is behind the Backend interface (src/backends/types.ts).
  */
-export function sandboxedSpawn(file: string, args?: readonly string[] | SandboxedSpawnOptions, options?: SandboxedSpawnOptions): ResultPromise {
-  return sandboxedSpawnWith(PROTECTED, file, args, options);
+export function sandboxedSpawn<O extends SandboxedSpawnOptions = {}>(file: string, args?: readonly string[], options?: O): ResultPromise<O>;
+export function sandboxedSpawn<O extends SandboxedSpawnOptions = {}>(file: string, options?: O): ResultPromise<O>;
+// Generic over the options as execa is: `stdout` is a string with default options, a Uint8Array
+// with `encoding: 'buffer'`, and so on.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the implementation signature is invisible; callers see the overloads.
+export function sandboxedSpawn(file: string, args?: readonly string[] | SandboxedSpawnOptions, options?: SandboxedSpawnOptions): ResultPromise<any> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return sandboxedSpawnWith(PROTECTED, file, args, options) as unknown as ResultPromise<any>;
 }
 
 /**
@@ -81,9 +89,10 @@ export function sandboxedSpawnWith(internals: LaunchInternals, file: string, arg
   }
   // Taken after placeholders exist, so they count as the user's, not as planted.
   const endCheck = runtime.hostGuard?.begin(prepared.policy.writableRoots) ?? (() => []);
-  return launch(prepared, opts, internals, () => {
+  const { policy, backend } = prepared;
+  return launch(prepared, opts, internals, (outcome) => {
     leave();
-    return { quarantined: endCheck() };
+    return { policy: policy.policy, denials: inferDenials(outcome, { policy, explain: (p) => backend.explain(policy, p) }), quarantined: endCheck() };
   });
 }
 
@@ -91,6 +100,8 @@ export interface Prepared {
   policy: ResolvedPolicy;
   plan: LaunchPlan;
   backend: Backend;
+  /** What the caller asked to run (the plan runs the launcher). */
+  command: Command;
 }
 
 /**
@@ -124,7 +135,7 @@ export function prepare(file: string, args: readonly string[], opts: SandboxedSp
   // A launcher found inside a writable root could be replaced by the command it sandboxes.
   const host = backend.probe(process.env, policy.writableRoots);
   const plan = backend.plan(policy, { file, args }, host);
-  return { policy, plan, backend };
+  return { policy, plan, backend, command: { file, args } };
 }
 
 function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
@@ -138,7 +149,7 @@ function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
  * `finish` runs once the command has ended (or could not start): it releases the placeholders
  * and runs the host check, whose report is attached to the result or error as `sandbox`.
  */
-function launch({ policy, plan, backend }: Prepared, opts: SandboxedSpawnOptions, internals: LaunchInternals, finish: () => SandboxReport): ResultPromise {
+function launch({ policy, plan, backend, command }: Prepared, opts: SandboxedSpawnOptions, internals: LaunchInternals, finish: (outcome: unknown) => SandboxReport): ResultPromise {
   const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, cancelSignal, timeout: _t, ...rest } = opts;
   const timeout = minDefined(opts.timeout, policy.limits.timeoutMs);
   const maxBuffer = capMaxBuffer(policy.limits.maxOutputBytes, rest.maxBuffer);
@@ -166,7 +177,7 @@ function launch({ policy, plan, backend }: Prepared, opts: SandboxedSpawnOptions
     } as unknown as Options) as ResultPromise;
   } catch (error) {
     fds?.close();
-    return failedSubprocess(attachReport(error, finish()));
+    return failedSubprocess(attachReport(error, finish(error)));
   } finally {
     cover?.close();
   }
@@ -195,15 +206,19 @@ function launch({ policy, plan, backend }: Prepared, opts: SandboxedSpawnOptions
   );
   // The command has ended (Linux: the sandbox's pid namespace is gone, even after a cancel
   // during setup), so what runs here sees the command's final effects.
-  const done = () => {
+  const done = (outcome: unknown) => {
     termination.dispose();
     channels.close();
-    return finish();
+    return finish(outcome);
   };
+  // The caller's command and cwd on what they get back, not the launcher's argv (a cordon
+  // setup error keeps the launcher's in its `cause`: that is what failed there).
+  const user = commandText(command.file, command.args);
+  const relabel = <T>(value: T): T => (value instanceof CordonError ? value : relabelCommand(value, user, policy.cwd));
   const cleaned = mapped.then(
-    (result) => attachReport(result, done()),
+    (result) => attachReport(relabel(result), done(result)),
     (error: unknown) => {
-      throw attachReport(error, done());
+      throw attachReport(relabel(error), done(error));
     },
   );
   for (const method of ['then', 'catch', 'finally'] as const) {

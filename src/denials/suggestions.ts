@@ -1,0 +1,18 @@
+import type { ResolvedPolicy } from '../policy/resolved.js';
+import type { Denial } from '../sandbox-report.js';
+import { widen, wideningFacts } from './widen.js';
+
+/**
+ * The denials with `suggestion` filled in where a widening should be offered (`write.allow
+ * ~/.cache/pip`), and left out where none should (secrets, protected paths, the network while
+ * only `none` exists, the seccomp filter). Returns new objects; changes nothing on disk (it
+ * only looks at what exists, to propose an existing directory).
+ */
+export function withSuggestions(denials: readonly Denial[], policy: Pick<ResolvedPolicy, 'home' | 'homes'>): Denial[] {
+  const facts = wideningFacts(policy.home, policy.homes);
+  return denials.map((denial) => {
+    const { suggestion: _old, ...rest } = denial;
+    const w = widen(denial, facts);
+    return 'allow' in w ? { ...rest, suggestion: `write.allow ${w.display}` } : rest;
+  });
+}
