@@ -3,6 +3,8 @@
 // (execa and zod are most of them) took ~210 ms here; one bundled file takes ~70 ms, and that
 // is most of a sandboxed command's first-call and CLI cold-start cost.
 // node-gyp-build stays external: it locates the native addon relative to the package.
+// The MCP SDK stays external too: only `cordon mcp` imports it (dynamically), so `cordon run`
+// neither parses nor loads it.
 import { build } from 'esbuild';
 
 const common = {
@@ -11,8 +13,12 @@ const common = {
   format: 'esm',
   target: 'node20',
   minify: true,
+  // Function and class names survive minification (a stack trace names `resolvePolicy`, not
+  // `Xe`), and a linked source map lets `node --enable-source-maps` show src/ lines.
+  keepNames: true,
+  sourcemap: 'linked',
   legalComments: 'linked',
-  external: ['node-gyp-build'],
+  external: ['node-gyp-build', '@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'],
   // CommonJS dependencies (micromatch) call require() for built-ins.
   banner: { js: "import { createRequire as __cordonRequire } from 'node:module'; const require = __cordonRequire(import.meta.url);" },
   logLevel: 'warning',
