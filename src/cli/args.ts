@@ -23,6 +23,8 @@ export interface PolicyFlags {
 }
 
 export interface ParsedArgs {
+  /** `-h` or `--help` came before the command: show this command's usage, run nothing. */
+  help: boolean;
   flags: PolicyFlags;
   /** Flags that are not policy flags, e.g. --json, --platform X. */
   extra: Map<string, string | true>;
@@ -44,13 +46,34 @@ const POLICY_SWITCHES: Record<string, keyof Pick<PolicyFlags, 'allowHome' | 'all
   '--allow-symlinked-roots': 'allowSymlinkedRoots',
 };
 
-export class UsageError extends Error {}
+/**
+ * `-h` or `--help` anywhere before a `--`: for the subcommands that parse their own argv and
+ * pass no command through (`cordon mcp`, `cordon hook claude-code`), so help never starts a
+ * server or waits on stdin.
+ */
+export function asksForHelp(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === '--') return false;
+    if (HELP_FLAGS.includes(arg)) return true;
+  }
+  return false;
+}
+
+/** The CLI was used wrongly (exit 125); `command` is the subcommand whose usage to point at. */
+export class UsageError extends Error {
+  command?: string;
+}
 Object.defineProperty(UsageError.prototype, 'name', { value: 'UsageError' });
+
+/** Asks for a command's usage, wherever cordon's own flags are read. */
+export const HELP_FLAGS: readonly string[] = ['-h', '--help'];
 
 /**
  * Parses `[flags] [--] rest...`. `booleans` and `valued` name the command's own extra flags.
  * Everything after `--`, or from the first positional on, is taken verbatim, so a command's
- * own flags never reach cordon.
+ * own flags never reach cordon. A word starting with `-` before that is cordon's: `-h` and
+ * `--help` stop parsing with `help: true` (so `cordon run -h` is help, `cordon run -- -h` runs
+ * `-h`), and any other such word is a usage error naming it, never a command to run.
  */
 export function parseArgs(argv: readonly string[], booleans: readonly string[] = [], valued: readonly string[] = []): ParsedArgs {
   const flags: PolicyFlags = { workspace: logicalCwd(), allowWrite: [], denyRead: [], allowRead: [], protect: [], passEnv: [], allowHome: false, allowSymlinkedRoots: false };
@@ -62,12 +85,14 @@ export function parseArgs(argv: readonly string[], booleans: readonly string[] =
       rest.push(...argv.slice(i + 1));
       break;
     }
-    if (!arg.startsWith('--')) {
+    if (HELP_FLAGS.includes(arg)) return { help: true, flags, extra, rest: [] };
+    if (!arg.startsWith('-') || arg === '-') {
       // The first positional starts the command (or the path list): `cordon run git --version`
       // must hand --version to git, not to cordon.
       rest.push(...argv.slice(i));
       break;
     }
+    if (!arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     if (booleans.includes(name)) {
       extra.set(name, true);
@@ -93,7 +118,7 @@ export function parseArgs(argv: readonly string[], booleans: readonly string[] =
     else if (name in LIST_FLAGS) flags[LIST_FLAGS[name]!].push(value());
     else throw new UsageError(`unknown option ${name}`);
   }
-  return { flags, extra, rest };
+  return { help: false, flags, extra, rest };
 }
 
 /**

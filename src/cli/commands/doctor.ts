@@ -6,6 +6,8 @@ import type { DoctorCheck } from '../../backends/types.js';
 import { hostTuple } from '../../platform.js';
 import { SandboxRuntime } from '../../runtime.js';
 import { sandboxedSpawn } from '../../spawn.js';
+import { HELP_FLAGS, UsageError } from '../args.js';
+import { COMMAND_USAGE } from '../usage.js';
 
 /**
  * `cordon doctor`: what works on this machine, and how to fix what does not. Exit 0 only if
@@ -13,7 +15,13 @@ import { sandboxedSpawn } from '../../spawn.js';
  * filter; macOS: sandbox-exec applies a trial profile, where run dirs go); then one real
  * sandboxed command shows enforcement on the host.
  */
-export async function doctorCommand(out: (text: string) => void): Promise<number> {
+export async function doctorCommand(argv: readonly string[], out: (text: string) => void): Promise<number> {
+  const [first] = argv;
+  if (first !== undefined && HELP_FLAGS.includes(first)) {
+    out(COMMAND_USAGE.doctor);
+    return 0;
+  }
+  if (first !== undefined) throw new UsageError(first.startsWith('-') ? `unknown option ${first}` : `cordon doctor takes no arguments, not ${JSON.stringify(first)}`);
   const checks: DoctorCheck[] = [];
   const runtime = new SandboxRuntime();
   const euid = process.geteuid?.() ?? -1;

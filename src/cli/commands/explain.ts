@@ -2,6 +2,7 @@ import path from 'node:path';
 import { selectBackend } from '../../backends/select.js';
 import { resolvePolicy } from '../../policy/resolve.js';
 import { parseArgs, platformFlag, policyFromFlags, UsageError } from '../args.js';
+import { COMMAND_USAGE } from '../usage.js';
 
 /**
  * `cordon explain [--platform linux|macos] [--json] [flags] PATH...`: may each path be read,
@@ -9,7 +10,11 @@ import { parseArgs, platformFlag, policyFromFlags, UsageError } from '../args.js
  * machine's), from its own model (Linux: the mount plan; macOS: the generated profile).
  */
 export function explainCommand(argv: readonly string[], out: (text: string) => void): number {
-  const { flags, extra, rest } = parseArgs(argv, ['--json'], ['--platform']);
+  const { help, flags, extra, rest } = parseArgs(argv, ['--json'], ['--platform']);
+  if (help) {
+    out(COMMAND_USAGE.explain);
+    return 0;
+  }
   if (rest.length === 0) throw new UsageError('cordon explain needs at least one path');
   const backend = selectBackend(platformFlag(extra.get('--platform')));
   const resolved = resolvePolicy(policyFromFlags(flags), { workspace: flags.workspace });

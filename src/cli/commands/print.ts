@@ -5,10 +5,15 @@ import { resolvePolicy } from '../../policy/resolve.js';
 import { hostPlatform } from '../../platform.js';
 import { prepare } from '../../spawn.js';
 import { parseArgs, platformFlag, policyFromFlags, UsageError } from '../args.js';
+import { COMMAND_USAGE } from '../usage.js';
 
 /** `cordon print [--platform linux|macos] [--json] [flags] -- CMD`: the exact launcher argv, for review. */
 export function printCommand(argv: readonly string[], out: (text: string) => void): number {
-  const { flags, extra, rest } = parseArgs(argv, ['--json'], ['--platform']);
+  const { help, flags, extra, rest } = parseArgs(argv, ['--json'], ['--platform']);
+  if (help) {
+    out(COMMAND_USAGE.print);
+    return 0;
+  }
   const [file, ...args] = rest;
   if (file === undefined) throw new UsageError('cordon print needs a command: cordon print [flags] -- CMD [ARGS...]');
   const platform = platformFlag(extra.get('--platform'));
