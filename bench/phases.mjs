@@ -4,6 +4,7 @@
  * execa call, the wait, the placeholder release); `microbench` times each pure step in a
  * tight loop. Both use the compiled dist/ modules, so they measure what callers run.
  */
+import os from 'node:os';
 import { execa } from 'execa';
 import { acquirePlaceholders } from '../dist/backends/linux/placeholders.js';
 import { probeBwrap } from '../dist/backends/linux/probe.js';
@@ -12,6 +13,7 @@ import { createRuntime, loadProfile, parsePolicy, resolvePolicy, sandboxedSpawn 
 import { compileSeccompFilter } from '../dist/native/seccomp.js';
 import { filterEnv } from '../dist/policy/env.js';
 import { openExtraFds } from '../dist/backends/linux/fd-channels.js';
+import { inferDenials } from '../dist/denials/infer.js';
 import { summarize, loopMicros } from './stats.mjs';
 import { makeWorkspace, removeWorkspace } from './workspace.mjs';
 
@@ -118,7 +120,26 @@ function microbenchIn(workspace, largeWorkspace) {
   const plan = runtime.backend.plan(resolved, command, host);
   const parsed = parsePolicy({});
   const spec = linuxSeccompSpec();
+  // Denial reporting (src/denials/infer.ts) runs on every command's outcome when it ends.
+  const denialCtx = { policy: resolved, explain: (p) => runtime.backend.explain(resolved, p) };
+  const clean = { exitCode: 0, stdout: 'ok\n', stderr: '' };
+  const failing = {
+    exitCode: 1,
+    stdout: '',
+    stderr: [
+      `touch: cannot touch '/etc/cordon-bench': Read-only file system`,
+      `cp: cannot create regular file '${workspace}/.git/hooks/pre-commit': Read-only file system`,
+      `OSError: [Errno 30] Read-only file system: '${os.homedir()}/.cache/pip/x'`,
+      'npm error request to https://registry.npmjs.org/left-pad failed, reason: getaddrinfo EAI_AGAIN registry.npmjs.org',
+      'cat: missing.txt: No such file or directory',
+      ...Array.from({ length: 20 }, (_, i) => `    at frame${i} (/app/node_modules/x/index.js:${i}:1)`),
+    ].join('\n'),
+  };
+  const chatty = { exitCode: 0, stdout: '', stderr: 'compiled 1234 modules in 0.42s, nothing to report here\n'.repeat(20_000) };
   const rows = [
+    ['inferDenials: clean output (every successful command)', 5000, () => inferDenials(clean, denialCtx)],
+    ['inferDenials: a failing command, 4 denials in 25 lines', 300, () => inferDenials(failing, denialCtx)],
+    ['inferDenials: 1 MB of stderr, no denial', 100, () => inferDenials(chatty, denialCtx)],
     ['resolvePolicy (default policy, small workspace, runtime scan cache)', 300, () => resolvePolicy(undefined, { workspace, env, scanCache })],
     ['resolvePolicy (same, no scan cache)', 300, () => resolvePolicy(undefined, { workspace, env })],
     ['  of which parsePolicy({}) (zod)', 1000, () => parsePolicy({})],

@@ -1,7 +1,7 @@
 import { execa, type Options, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { CordonError, PolicyError } from './errors.js';
-import type { Backend, Command, FdCover, LaunchChannels, LaunchPlan } from './backends/types.js';
+import type { Backend, Command, DenialWatch, FdCover, LaunchChannels, LaunchPlan } from './backends/types.js';
 import { commandText, relabelCommand } from './command-text.js';
 import { failedSubprocess } from './failed-subprocess.js';
 import { createTermination, type Termination } from './termination.js';
@@ -11,7 +11,9 @@ import type { Policy, PolicyInput } from './policy/schema.js';
 import type { ResolvedPolicy } from './policy/resolved.js';
 import { SandboxRuntime } from './runtime.js';
 import { inferDenials } from './denials/infer.js';
-import { attachReport, type SandboxReport } from './sandbox-report.js';
+import { mergeDenials } from './denials/merge.js';
+import { withSuggestions } from './denials/suggestions.js';
+import { attachReport, type Denial, type SandboxReport } from './sandbox-report.js';
 
 export interface SandboxOptions {
   /** Absolute path of the directory the command may write. Default: process.cwd(). */
@@ -90,9 +92,10 @@ export function sandboxedSpawnWith(internals: LaunchInternals, file: string, arg
   // Taken after placeholders exist, so they count as the user's, not as planted.
   const endCheck = runtime.hostGuard?.begin(prepared.policy.writableRoots) ?? (() => []);
   const { policy, backend } = prepared;
-  return launch(prepared, opts, internals, (outcome) => {
+  return launch(prepared, opts, internals, (outcome, observed) => {
     leave();
-    return { policy: policy.policy, denials: inferDenials(outcome, { policy, explain: (p) => backend.explain(policy, p) }), quarantined: endCheck() };
+    const inferred = inferDenials(outcome, { policy, platform: backend.name, explain: (p) => backend.explain(policy, p) });
+    return { policy: policy.policy, denials: mergeDenials(withSuggestions(observed, policy), inferred), quarantined: endCheck() };
   });
 }
 
@@ -149,18 +152,21 @@ function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
  * `finish` runs once the command has ended (or could not start): it releases the placeholders
  * and runs the host check, whose report is attached to the result or error as `sandbox`.
  */
-function launch({ policy, plan, backend, command }: Prepared, opts: SandboxedSpawnOptions, internals: LaunchInternals, finish: (outcome: unknown) => SandboxReport): ResultPromise {
+function launch({ policy, plan, backend, command }: Prepared, opts: SandboxedSpawnOptions, internals: LaunchInternals, finish: (outcome: unknown, observed: readonly Denial[]) => SandboxReport): ResultPromise {
   const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, cancelSignal, timeout: _t, ...rest } = opts;
   const timeout = minDefined(opts.timeout, policy.limits.timeoutMs);
   const maxBuffer = capMaxBuffer(policy.limits.maxOutputBytes, rest.maxBuffer);
   let fds: LaunchChannels | undefined;
   let cover: FdCover | undefined;
+  let watch: DenialWatch | undefined;
   let subprocess: ResultPromise;
   let termination: Termination;
   try {
     // Cancel and timeout are cordon's, not execa's: see src/termination.ts.
     termination = createTermination({ cancelSignal, timeout, killSignal: rest.killSignal });
     fds = backend.openChannels(plan);
+    // Before the spawn, so no denial the sandbox reports can precede the watch.
+    watch = backend.observe?.(plan);
     // Scanned in the same synchronous step as the spawn below; execa forks before returning.
     cover = internals.coverInheritedFds ? backend.coverInheritedFds?.(FIRST_EXTRA_FD + fds.stdio.length) : undefined;
     subprocess = execa(plan.file, plan.args, {
@@ -177,7 +183,7 @@ function launch({ policy, plan, backend, command }: Prepared, opts: SandboxedSpa
     } as unknown as Options) as ResultPromise;
   } catch (error) {
     fds?.close();
-    return failedSubprocess(attachReport(error, finish(error)));
+    return failedSubprocess(attachReport(error, finish(error, [])));
   } finally {
     cover?.close();
   }
@@ -206,19 +212,21 @@ function launch({ policy, plan, backend, command }: Prepared, opts: SandboxedSpa
   );
   // The command has ended (Linux: the sandbox's pid namespace is gone, even after a cancel
   // during setup), so what runs here sees the command's final effects.
-  const done = (outcome: unknown) => {
+  const done = async (outcome: unknown) => {
     termination.dispose();
     channels.close();
-    return finish(outcome);
+    const o = outcome as { failed?: boolean } | null;
+    const observed = watch === undefined ? [] : await watch.end(o === null || typeof o !== 'object' || o.failed !== false);
+    return finish(outcome, observed);
   };
   // The caller's command and cwd on what they get back, not the launcher's argv (a cordon
   // setup error keeps the launcher's in its `cause`: that is what failed there).
   const user = commandText(command.file, command.args);
   const relabel = <T>(value: T): T => (value instanceof CordonError ? value : relabelCommand(value, user, policy.cwd));
   const cleaned = mapped.then(
-    (result) => attachReport(relabel(result), done(result)),
-    (error: unknown) => {
-      throw attachReport(relabel(error), done(error));
+    async (result) => attachReport(relabel(result), await done(result)),
+    async (error: unknown) => {
+      throw attachReport(relabel(error), await done(error));
     },
   );
   for (const method of ['then', 'catch', 'finally'] as const) {

@@ -1,6 +1,7 @@
 import type { ResultPromise } from 'execa';
 import type { Platform } from '../platform.js';
 import type { ResolvedPolicy } from '../policy/resolved.js';
+import type { Denial } from '../sandbox-report.js';
 import type { SandboxStopper } from '../termination.js';
 
 /** What the caller wants run, as argv (never a shell string). */
@@ -41,6 +42,8 @@ export interface LaunchPlan {
    * launch (refused if the name exists), removed with their content after.
    */
   runDirs: string[];
+  /** macOS: the token in every denial's log message (`cordon:<tag>:<kind>`), to find this run's denials. */
+  tag?: string;
 }
 
 /** May the command read or write a path, and which rule decided (`cordon explain`). */
@@ -80,6 +83,12 @@ export interface LaunchChannels {
   readStatus(): string;
   /** Close everything (idempotent). */
   close(): void;
+}
+
+/** One command's window on the denials its sandbox reports. */
+export interface DenialWatch {
+  /** The command has ended (`failed`: non-zero or killed): its observed denials. Never rejects. */
+  end(failed: boolean): Promise<Denial[]>;
 }
 
 /** Descriptors hidden from the child (see backends/linux/inherited-fds.ts). */
@@ -122,6 +131,12 @@ export interface Backend<Host = unknown> {
   openChannels(plan: LaunchPlan): LaunchChannels;
   /** Makes the plan's host-side prerequisites (placeholders, run dirs). Throws (typed) before launch. */
   enter(policy: ResolvedPolicy, plan: LaunchPlan): Entered;
+  /**
+   * Starts watching for denials the sandbox itself reports (macOS: Seatbelt's log lines tagged
+   * with the plan's tag), right before launch; `end` returns them as 'observed' once the
+   * command has ended. Undefined where the backend cannot observe (Linux: see denials/infer.ts).
+   */
+  observe?(plan: LaunchPlan): DenialWatch;
   /** Hides descriptors this process holds without close-on-exec (undefined: not done here). */
   coverInheritedFds?(firstFree: number): FdCover;
   /** How cancel, timeout and `.kill()` end this sandbox. `readStatus`: the launcher's status channel. */

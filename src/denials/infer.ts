@@ -9,6 +9,7 @@ import { STDERR_LIMITS, STDOUT_LIMITS, tailLines } from './output-tail.js';
 import { matchPathLine, type FsErrno, type PathFailure } from './path-lines.js';
 import { eppermSyscalls, matchSocketLine, matchSyscallLine } from './socket-lines.js';
 import { withSuggestions } from './suggestions.js';
+import { hostOs } from '../platform.js';
 
 /** What inference may consult: the policy the command ran under and its backend's explain. */
 export interface DenialContext {
@@ -51,7 +52,7 @@ const MAX_DENIALS = 20;
 export function inferDenials(outcome: unknown, ctx: DenialContext): Denial[] {
   const lines = outputLines(outcome);
   if (lines.length === 0) return [];
-  const platform = ctx.platform ?? (process.platform === 'darwin' ? 'macos' : 'linux');
+  const platform = ctx.platform ?? (hostOs() === 'darwin' ? 'macos' : 'linux');
   const found = new Map<string, Denial>();
   const add = (d: Denial) => {
     const key = `${d.kind}\0${d.path ?? d.host ?? (d.kind === 'syscall' ? d.rule : '')}`;

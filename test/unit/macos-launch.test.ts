@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MacosBackend } from '../../src/backends/macos/backend.js';
+import { freshRunFacts, MacosBackend } from '../../src/backends/macos/backend.js';
 import { classifySeatbeltFailure, seatbeltCommandStarted } from '../../src/backends/macos/launch-failure.js';
 import type { MacosHost } from '../../src/backends/macos/plan.js';
 import { probeSeatbelt, trustedTempRoot } from '../../src/backends/macos/probe.js';
@@ -10,6 +10,7 @@ import type { Command, LaunchPlan } from '../../src/backends/types.js';
 import { isCordonError, SandboxSetupError, SandboxUnavailableError } from '../../src/errors.js';
 import type { ResolvedPolicy } from '../../src/policy/resolved.js';
 import { SandboxRuntime } from '../../src/runtime.js';
+import { sandboxReport } from '../../src/sandbox-report.js';
 import { sandboxedSpawn } from '../../src/spawn.js';
 import { tempTrees } from '../helpers/tree.js';
 
@@ -25,7 +26,7 @@ import { tempTrees } from '../helpers/tree.js';
 
 const tree = tempTrees();
 
-type FakeMode = 'exec' | 'nested' | 'not-found';
+type FakeMode = 'exec' | 'nested' | 'not-found' | 'deny-logged';
 
 function fakeSandboxExec(dir: string, mode: FakeMode): { file: string; log: string } {
   const file = path.join(dir, `fake-sandbox-exec-${mode}`);
@@ -34,6 +35,9 @@ function fakeSandboxExec(dir: string, mode: FakeMode): { file: string; log: stri
     exec: 'exec "$@"',
     nested: 'echo "sandbox-exec: sandbox_apply: Operation not permitted" >&2; exit 71',
     'not-found': 'echo "sandbox-exec: execvp() of \'$1\' failed: No such file or directory" >&2; exit 71',
+    // What the kernel would log for a denied write under this run's profile: the tag is read
+    // from the profile text itself, as Seatbelt copies it from (with message ...).
+    'deny-logged': `printf '{"eventMessage":"Sandbox: touch(4242) deny(1) file-write-create /private/etc/cordon-x cordon:%s:default"}\\n' "$TAG" >> '${dir}/log.ndjson'; exec "$@"`,
   }[mode];
   writeFileSync(
     file,
@@ -41,6 +45,7 @@ function fakeSandboxExec(dir: string, mode: FakeMode): { file: string; log: stri
 : > '${log}'
 for a in "$@"; do printf '%s\\n' "$a" >> '${log}'; done
 [ "$1" = "-p" ] || { echo "sandbox-exec: usage" >&2; exit 64; }
+TAG=$(printf '%s' "$2" | grep -o 'cordon:[A-Za-z0-9_.-]*:' | head -n 1 | cut -d: -f2)
 shift 2
 while [ "$1" != "--" ]; do case "$1" in -D?*=*) shift;; *) echo "sandbox-exec: unexpected $1" >&2; exit 64;; esac; done
 shift
@@ -56,21 +61,22 @@ class StandInSeatbelt extends MacosBackend {
   constructor(
     readonly tempRoot: string,
     readonly launcher: string,
+    logBinary = '/nonexistent/log',
   ) {
-    super();
+    super({ logBinary });
   }
   override probe(): MacosHost {
-    return { runDir: newRunDir(this.tempRoot) };
+    return freshRunFacts(this.tempRoot);
   }
   override plan(policy: ResolvedPolicy, command: Command, host: MacosHost): LaunchPlan {
     return { ...super.plan(policy, command, host), file: this.launcher };
   }
 }
 
-function setup(mode: FakeMode = 'exec') {
+function setup(mode: FakeMode = 'exec', logBinary?: string) {
   const t = tree({ 'ws/': '', 'temp/': '', 'bin/': '', 'outside.txt': 'host\n' });
   const fake = fakeSandboxExec(t.path('bin'), mode);
-  const runtime = new SandboxRuntime({ backend: new StandInSeatbelt(t.path('temp'), fake.file) });
+  const runtime = new SandboxRuntime({ backend: new StandInSeatbelt(t.path('temp'), fake.file, logBinary) });
   return { t, fake, runtime, opts: { workspace: t.path('ws'), runtime, env: { PATH: '/usr/bin:/bin' } } };
 }
 
@@ -138,6 +144,30 @@ describe('macOS launch path through sandboxedSpawn (stand-in launcher)', () => {
     const r = await sandboxedSpawn('no-such-command', [], { ...opts, reject: false });
     expect(isCordonError(r)).toBe(false);
     expect(r.exitCode).toBe(71);
+  });
+});
+
+describe("Seatbelt's own denial log lines (stand-in log stream)", () => {
+  it("a denial the kernel logs with this run's tag is reported as observed, with its path; another run's is not", async () => {
+    const t0 = tree({ 'logbin/': '' });
+    // A stand-in for `/usr/bin/log stream --style ndjson ...`: follows the file the stand-in
+    // sandbox-exec appends to. Another run's line is in it from the start.
+    const logFile = path.join(t0.path('logbin'), 'log.ndjson');
+    writeFileSync(logFile, '{"eventMessage":"Sandbox: cat(1) deny(1) file-read-data /Users/x/.ssh/id_rsa cordon:0123456789ab:secret"}\n');
+    const logBinary = path.join(t0.path('logbin'), 'log');
+    writeFileSync(logBinary, `#!/bin/sh\nexec tail -n +1 -f '${logFile}'\n`, { mode: 0o755 });
+    const { opts, runtime } = setup('deny-logged', logBinary);
+    // The fake launcher writes to its own dir's log.ndjson: point it at ours.
+    const fakeLog = path.join(path.dirname((runtime.backend as StandInSeatbelt).launcher), 'log.ndjson');
+    symlinkSync(logFile, fakeLog);
+    try {
+      const r = await sandboxedSpawn('sh', ['-c', 'echo "touch: /etc/cordon-x: Operation not permitted" >&2; exit 1'], { ...opts, reject: false });
+      const denials = sandboxReport(r)?.denials ?? [];
+      expect(denials).toContainEqual(expect.objectContaining({ kind: 'write', path: '/private/etc/cordon-x', certainty: 'observed', rule: expect.stringMatching(/file-write-create/) }));
+      expect(denials.some((d) => d.path === '/Users/x/.ssh/id_rsa')).toBe(false);
+    } finally {
+      runtime.close();
+    }
   });
 });
 

@@ -3,12 +3,14 @@ import type { ResultPromise } from 'execa';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import type { SandboxStopper, StopOutcome } from '../../termination.js';
 import { failedCheck } from '../failed-check.js';
-import type { Backend, Command, DoctorCheck, Entered, LaunchChannels, LaunchPlan, PathVerdict } from '../types.js';
+import type { Backend, Command, DenialWatch, DoctorCheck, Entered, LaunchChannels, LaunchPlan, PathVerdict } from '../types.js';
+import { LOG_BINARY, observedDenials, SeatbeltLogWatch } from './log-watch.js';
 import { explainMacos } from './explain.js';
 import { classifySeatbeltFailure, seatbeltCommandStarted } from './launch-failure.js';
 import { planMacos, SANDBOX_EXEC, type MacosHost } from './plan.js';
 import { probeSeatbelt, type SeatbeltProbe } from './probe.js';
 import { makeRunDirs, newRunDir, removeRunDirs } from './run-dirs.js';
+import { randomBytes } from 'node:crypto';
 
 /**
  * Seatbelt through /usr/bin/sandbox-exec. Holds this runtime's probe (sandbox-exec works here,
@@ -18,14 +20,34 @@ import { makeRunDirs, newRunDir, removeRunDirs } from './run-dirs.js';
  * timeout kills the command's process and the processes a command left behind live on (still
  * under the same profile, which they inherit); no private /tmp (hence the run dir).
  */
+export interface MacosBackendOptions {
+  /** The `log` binary whose stream of Seatbelt denials is read (default /usr/bin/log; tests pass a stand-in). */
+  logBinary?: string;
+}
+
 export class MacosBackend implements Backend<MacosHost> {
   readonly name = 'macos' as const;
   readonly endsWithParent = false;
+  readonly #logBinary: string;
   #probe: SeatbeltProbe | undefined;
+  #watch: SeatbeltLogWatch | undefined;
 
+  constructor(options: MacosBackendOptions = {}) {
+    this.#logBinary = options.logBinary ?? LOG_BINARY;
+  }
+
+  /** Cached facts, plus a fresh run dir and a fresh tag (so this run's log lines are its own). */
   probe(_env: NodeJS.ProcessEnv, untrustedDirs: readonly string[]): MacosHost {
     this.#probe ??= probeSeatbelt(untrustedDirs);
-    return { runDir: newRunDir(this.#probe.tempRoot) };
+    return freshRunFacts(this.#probe.tempRoot);
+  }
+
+  /** Seatbelt's log lines for this run's tag (log-watch.ts); one `log stream` per runtime. */
+  observe(plan: LaunchPlan): DenialWatch {
+    const tag = plan.tag;
+    if (tag === undefined) return { end: async () => [] };
+    const watch = (this.#watch ??= new SeatbeltLogWatch(this.#logBinary));
+    return { end: (failed) => observedDenials(watch, tag, failed) };
   }
 
   /** No run dir: a plan to read, which grants no temp location. */
@@ -72,7 +94,15 @@ export class MacosBackend implements Backend<MacosHost> {
     }
   }
 
-  close(): void {}
+  close(): void {
+    this.#watch?.close();
+    this.#watch = undefined;
+  }
+}
+
+/** What is new for every run: its own directory under the temp root, and its own log tag. */
+export function freshRunFacts(tempRoot: string): MacosHost {
+  return { runDir: newRunDir(tempRoot), sessionTag: randomBytes(6).toString('hex') };
 }
 
 /** sandbox-exec execs the command: its pid is the command's. 'finished' if it had already ended. */

@@ -51,7 +51,8 @@ export function planMacos(policy: ResolvedPolicy, command: Command, host: MacosH
   validatePaths(policy);
   if (host.runDir !== undefined) validateRunDir(host.runDir, policy);
   const run = host.runDir === undefined ? {} : { runDir: host.runDir };
-  const profile = buildProfile(policy, sessionTag(host.sessionTag, policy.workspace, command), run);
+  const tag = sessionTag(host.sessionTag, policy.workspace, command);
+  const profile = buildProfile(policy, tag, run);
   return {
     backend: 'macos',
     file: SANDBOX_EXEC,
@@ -62,6 +63,7 @@ export function planMacos(policy: ResolvedPolicy, command: Command, host: MacosH
     extraFds: [],
     placeholders: [],
     runDirs: host.runDir === undefined ? [] : [host.runDir],
+    tag,
   };
 }
 
