@@ -15,6 +15,8 @@ export interface PolicyFlags {
   allowRead: string[];
   protect: string[];
   passEnv: string[];
+  /** --allow-domain HOST[:PORT]: network.allow (refused by the backends until the proxy exists). */
+  allowDomain: string[];
   timeoutMs?: number;
   /** --allow-home: write.allowHome (a writable root may be or contain a home). */
   allowHome: boolean;
@@ -32,12 +34,13 @@ export interface ParsedArgs {
   rest: string[];
 }
 
-const LIST_FLAGS: Record<string, keyof Pick<PolicyFlags, 'allowWrite' | 'denyRead' | 'allowRead' | 'protect' | 'passEnv'>> = {
+const LIST_FLAGS: Record<string, keyof Pick<PolicyFlags, 'allowWrite' | 'denyRead' | 'allowRead' | 'protect' | 'passEnv' | 'allowDomain'>> = {
   '--allow-write': 'allowWrite',
   '--deny-read': 'denyRead',
   '--allow-read': 'allowRead',
   '--protect': 'protect',
   '--pass-env': 'passEnv',
+  '--allow-domain': 'allowDomain',
 };
 
 /** Opt-ins that weaken a guard: named flags that take no value, so they are never implied. */
@@ -76,7 +79,7 @@ export const HELP_FLAGS: readonly string[] = ['-h', '--help'];
  * `-h`), and any other such word is a usage error naming it, never a command to run.
  */
 export function parseArgs(argv: readonly string[], booleans: readonly string[] = [], valued: readonly string[] = []): ParsedArgs {
-  const flags: PolicyFlags = { workspace: logicalCwd(), allowWrite: [], denyRead: [], allowRead: [], protect: [], passEnv: [], allowHome: false, allowSymlinkedRoots: false };
+  const flags: PolicyFlags = { workspace: logicalCwd(), allowWrite: [], denyRead: [], allowRead: [], protect: [], passEnv: [], allowDomain: [], allowHome: false, allowSymlinkedRoots: false };
   const extra = new Map<string, string | true>();
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i += 1) {
@@ -175,6 +178,7 @@ export function policyFromFlags(flags: PolicyFlags): Policy {
       ...(flags.allowHome ? { allowHome: true } : {}),
       ...(flags.allowSymlinkedRoots ? { allowSymlinkedRoots: true } : {}),
     },
+    network: { ...base.network, allow: [...base.network.allow, ...flags.allowDomain] },
     env: { ...base.env, pass: [...base.env.pass, ...flags.passEnv] },
     limits: { ...base.limits, ...(flags.timeoutMs === undefined ? {} : { timeoutMs: flags.timeoutMs }) },
   });

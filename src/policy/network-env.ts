@@ -1,4 +1,4 @@
-import type { Policy } from './schema.js';
+import type { NetworkRules } from './network/patterns.js';
 
 /**
  * One environment default that makes a tool give up at once when there is no network.
@@ -60,15 +60,16 @@ export const NETWORK_NONE_ENV: readonly NetworkEnvDefault[] = [
  * The command's environment with the defaults above added underneath it: a variable the
  * caller passes, inherits or sets in `env.set` wins, also when spelt in another case (npm
  * reads `NPM_CONFIG_FETCH_RETRIES` too, and which of two spellings wins is up to the order of
- * the environment). No defaults unless the policy has no network.
+ * the environment). No defaults unless the policy has no network (no allow rule).
  */
-export function withNetworkEnvDefaults(network: Policy['network'], env: Readonly<Record<string, string>>): Record<string, string> {
+export function withNetworkEnvDefaults(network: Pick<NetworkRules, 'allow'>, env: Readonly<Record<string, string>>): Record<string, string> {
   const present = new Set(Object.keys(env).map((name) => name.toUpperCase()));
   const defaults = Object.entries(networkEnvDefaults(network)).filter(([name]) => !present.has(name.toUpperCase()));
   return { ...Object.fromEntries(defaults), ...env };
 }
 
 /** The defaults alone, by name: what a command gets under this network policy when it sets none of them. */
-export function networkEnvDefaults(network: Policy['network']): Record<string, string> {
-  return network.mode === 'none' ? Object.fromEntries(NETWORK_NONE_ENV.map((d) => [d.name, d.value])) : {};
+export function networkEnvDefaults(network: Pick<NetworkRules, 'allow'>): Record<string, string> {
+  // No allow rule (presets expanded) is no network: the only case these retries cannot succeed.
+  return network.allow.length === 0 ? Object.fromEntries(NETWORK_NONE_ENV.map((d) => [d.name, d.value])) : {};
 }

@@ -6,6 +6,7 @@ import { GLOB_ENTRY_BUDGET, HOME_SECRETS, PROTECTED_IN_HOME, SYSTEM_SECRETS, WOR
 import { otherNamesOfSecrets, scanWorkspaceSecrets, SecretScanCache } from './secret-scan.js';
 import { filterEnv } from './env.js';
 import { withNetworkEnvDefaults } from './network-env.js';
+import { resolveNetwork } from './network/presets.js';
 import { escapeGlob, expandGlob, globRule, isGlob, joinGlob, realGlob, splitGlob } from './globs.js';
 import { parsePolicy } from './parse.js';
 import { expandHome, FsView, isInside } from './paths.js';
@@ -88,6 +89,7 @@ export function resolvePolicy(input: PolicyInput | Policy | undefined, options: 
     ...writableRoots.flatMap((root) => protectedHomePaths(root, startup, fsv)),
     ...writableRoots.flatMap((root) => protectedHomePaths(root, secrets, fsv).filter((rule) => rule.kind === 'missing')),
   ]).filter((rule) => writableRoots.some((root) => isInside(rule.path, root) && rule.path !== root));
+  const network = resolveNetwork(policy.network);
 
   return {
     workspace,
@@ -103,8 +105,8 @@ export function resolvePolicy(input: PolicyInput | Policy | undefined, options: 
     allowReadGlobs: [...allowRead.globs, ...exceptionGlobs],
     protect,
     // Tools give up on their first network failure instead of retrying for minutes (network-env.ts).
-    env: withNetworkEnvDefaults(policy.network, filterEnv(env, policy.env)),
-    network: policy.network,
+    env: withNetworkEnvDefaults(network, filterEnv(env, policy.env)),
+    network,
     limits: policy.limits,
     policy,
   };

@@ -1,3 +1,4 @@
+import type { NetworkRules } from './network/patterns.js';
 import type { Policy } from './schema.js';
 
 /**
@@ -38,7 +39,11 @@ export interface ResolvedPolicy {
   protect: ProtectRule[];
   /** The environment the command gets (already filtered). */
   env: Record<string, string>;
-  network: Policy['network'];
+  /**
+   * The network rules, parsed and canonical, presets expanded (src/policy/network/). No allow
+   * rule: no network at all.
+   */
+  network: NetworkRules;
   limits: Policy['limits'];
   /** The parsed policy this came from, for explanations. */
   policy: Policy;

@@ -69,12 +69,19 @@ export const policySchema = z.strictObject({
   ),
   network: z._default(
     z.strictObject({
-      /** Only `none` is enforced today. Domains need the filtering proxy (not built yet). */
-      mode: z._default(z.enum(['none']), 'none'),
-      /** Reserved for the filtering proxy; any entry makes planning refuse (fail closed). */
-      allowDomains: list(text()),
+      /**
+       * Hosts the command may reach, as `host[:port]` patterns (src/policy/network/patterns.ts);
+       * with no entry here and no preset, no network at all. Checked by parsePolicy beyond this schema (over-broad
+       * patterns, numeric spellings). Enforcement needs the filtering proxy: until it exists the
+       * backends refuse a non-empty list (fail closed).
+       */
+      allow: list(text()),
+      /** Patterns never reached, whatever allows them (deny wins). */
+      deny: list(text()),
+      /** Named allow lists shipped as data in profiles/network/ (`npm`, `pypi`, `github`). */
+      presets: list(text()),
     }),
-    { mode: 'none', allowDomains: [] },
+    { allow: [], deny: [], presets: [] },
   ),
   env: z._default(
     z.strictObject({

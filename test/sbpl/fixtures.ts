@@ -35,7 +35,7 @@ export function resolvedFixture(overrides: Partial<ResolvedPolicy> & { root?: st
       { path: `${root}/.vscode`, kind: 'missing', placeholderKind: 'dir', pins: [], rule: 'protect .vscode' },
     ],
     env: { PATH: '/usr/bin:/bin', HOME: home },
-    network: policy.network,
+    network: { allow: [], deny: [] },
     limits: policy.limits,
     policy,
     ...rest,

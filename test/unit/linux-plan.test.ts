@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { planLinux, type LinuxHost } from '../../src/backends/linux/plan.js';
 import { planMounts } from '../../src/backends/linux/mounts.js';
 import { resolvePolicy } from '../../src/policy/resolve.js';
+import { parseNetworkRules } from '../../src/policy/network/patterns.js';
 import { listProfiles, loadProfile } from '../../src/policy/presets.js';
 import type { ResolvedPolicy } from '../../src/policy/resolved.js';
 import { makeTree, type Tree } from '../helpers/tree.js';
@@ -60,9 +61,14 @@ describe('planLinux: exact argv', () => {
     expect(planLinux(policy, { file: 'true', args: [] }, host({ supportsDisableUserns: false })).args).not.toContain('--disable-userns');
   });
 
-  it('refuses a domain allowlist instead of opening the network', () => {
-    const policy = bare({ network: { mode: 'none', allowDomains: ['example.com'] } });
-    expect(() => planLinux(policy, { file: 'true', args: [] }, host())).toThrow(expect.objectContaining({ code: 'ERR_CORDON_UNENFORCEABLE', feature: 'network.allowDomains' }));
+  it('refuses a network allowlist instead of opening the network, naming the entries (no proxy yet)', () => {
+    const policy = bare({ network: parseNetworkRules({ allow: ['example.com', '127.0.0.1:8080'], deny: [] }) });
+    expect(() => planLinux(policy, { file: 'true', args: [] }, host())).toThrow(
+      expect.objectContaining({ code: 'ERR_CORDON_UNENFORCEABLE', feature: 'network.allow', backend: 'linux', message: expect.stringMatching(/network\.allow: example\.com, network\.allow: 127\.0\.0\.1:8080/) }),
+    );
+    // Positive control: the same policy without the allow rule (a deny rule alone opens nothing) plans with --unshare-net.
+    const closed = bare({ network: parseNetworkRules({ allow: [], deny: ['example.com'] }) });
+    expect(planLinux(closed, { file: 'true', args: [] }, host()).args).toContain('--unshare-net');
   });
 });
 

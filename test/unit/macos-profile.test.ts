@@ -6,6 +6,7 @@ import { MacosBackend, planMacos, SANDBOX_EXEC } from '../../src/backends/macos/
 import { PolicyError, PolicyUnenforceableError } from '../../src/errors.js';
 import { listProfiles, loadProfile } from '../../src/policy/presets.js';
 import { resolvePolicy } from '../../src/policy/resolve.js';
+import { parseNetworkRules } from '../../src/policy/network/patterns.js';
 import type { ResolvedPolicy } from '../../src/policy/resolved.js';
 import { checkProfile, policyPaths, profileOf } from '../sbpl/checks.js';
 import { toolCacheEnv } from '../../src/backends/macos/tool-caches.js';
@@ -154,8 +155,8 @@ describe('session tag', () => {
 });
 
 describe('fail closed', () => {
-  it('refuses a domain allowlist: there is no proxy to enforce it', () => {
-    const policy = resolvedFixture({ network: { mode: 'none', allowDomains: ['github.com'] } });
+  it('refuses a network allowlist: there is no proxy to enforce it', () => {
+    const policy = resolvedFixture({ network: parseNetworkRules({ allow: ['github.com', '*.githubusercontent.com:443'], deny: [] }) });
     let error: unknown;
     try {
       planMacos(policy, cmd);
@@ -163,7 +164,10 @@ describe('fail closed', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(PolicyUnenforceableError);
-    expect(error).toMatchObject({ code: 'ERR_CORDON_UNENFORCEABLE', feature: 'network.allowDomains', backend: 'macos' });
+    expect(error).toMatchObject({ code: 'ERR_CORDON_UNENFORCEABLE', feature: 'network.allow', backend: 'macos' });
+    expect((error as Error).message).toMatch(/network\.allow: github\.com, network\.allow: \*\.githubusercontent\.com:443/);
+    // Positive control: without the allow rule the same fixture plans.
+    expect(() => planMacos(resolvedFixture({ network: parseNetworkRules({ allow: [], deny: ['github.com'] }) }), cmd)).not.toThrow();
   });
 
   it('refuses relative or unnormalised paths (a rule about them would match nothing)', () => {

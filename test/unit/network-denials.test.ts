@@ -242,7 +242,7 @@ describe('inferNetworkDenials: one denial per host', () => {
 });
 
 describe('network fail-fast environment defaults', () => {
-  const none = { mode: 'none' as const, allowDomains: [] };
+  const none = { allow: [], deny: [] };
   const tree = tempTrees();
 
   it('a command under network: none gets every default', () => {

@@ -20,13 +20,13 @@ describe('policy schema', () => {
     expect(p.workspaceAccess).toBe('write');
     expect(p.read).toEqual({ defaultSecrets: true, denyHome: false, deny: [], allow: [] });
     expect(p.write).toEqual({ allow: [], protect: [] });
-    expect(p.network).toEqual({ mode: 'none', allowDomains: [] });
+    expect(p.network).toEqual({ allow: [], deny: [], presets: [] });
   });
 
   it('rejects unknown keys at every level, naming them', () => {
     expect(issuesOf({ nework: {} })[0]!.message).toMatch(/nework/);
     expect(issuesOf({ read: { denyy: [] } })[0]!.message).toMatch(/denyy/);
-    expect(issuesOf({ network: { mode: 'none', proxy: true } })[0]!.path).toBe('network');
+    expect(issuesOf({ network: { allow: [], proxy: true } })[0]!.path).toBe('network');
   });
 
   it('rejects relative paths and names the field', () => {
@@ -47,8 +47,16 @@ describe('policy schema', () => {
     expect(issuesOf({ write: { protect: ['/etc/x'] } })[0]!.message).toMatch(/relative/);
   });
 
-  it('rejects a network mode other than none', () => {
+  it('rejects the replaced network keys by name, pointing at network.allow', () => {
     expect(issuesOf({ network: { mode: 'open' } })[0]!.path).toBe('network.mode');
+    const issues = issuesOf({ network: { mode: 'none', allowDomains: ['github.com'] } });
+    expect(issues.map((i) => i.path).sort()).toEqual(['network.allowDomains', 'network.mode']);
+    expect(issues.find((i) => i.path === 'network.allowDomains')!.message).toMatch(/network\.allow/);
+    // Even the old spelling of the default (an empty list) is refused: silently accepting a key
+    // that used to mean something would hide that a list moved.
+    expect(() => parsePolicy({ network: { allowDomains: [] } })).toThrow(expect.objectContaining({ hint: expect.stringMatching(/network: \{ "allow"/) }));
+    // Other problems are reported in the same error.
+    expect(issuesOf({ network: { allowDomains: [] }, read: { deny: ['rel'] } }).map((i) => i.path)).toEqual(['network.allowDomains', 'read.deny.0']);
   });
 
   it('ships default, read-only and strict presets that all validate', () => {

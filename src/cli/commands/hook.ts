@@ -96,6 +96,7 @@ function forwardedFlags(flags: PolicyFlags): string[] {
   for (const p of flags.allowRead) out.push('--allow-read', abs(p));
   for (const p of flags.protect) out.push('--protect', p);
   for (const n of flags.passEnv) out.push('--pass-env', n);
+  for (const h of flags.allowDomain) out.push('--allow-domain', h);
   if (flags.allowHome) out.push('--allow-home');
   if (flags.allowSymlinkedRoots) out.push('--allow-symlinked-roots');
   if (flags.timeoutMs !== undefined) out.push('--timeout', String(flags.timeoutMs));
