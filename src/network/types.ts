@@ -1,0 +1,77 @@
+import type { Denial } from '../sandbox-report.js';
+
+/** What the policy says about one target. `rule` names the rule in words; `reason` says why, for a refusal. */
+export interface NetworkDecision {
+  allowed: boolean;
+  rule: string;
+  reason?: string;
+}
+
+/**
+ * The policy, injected. Called twice per request: first with the host as the client spelled it
+ * and no addresses (so a name the policy refuses is never even looked up: a DNS query is itself
+ * a way out), then with the addresses the proxy resolved (so a listed name that resolves to a
+ * private or metadata address can still be refused). Numeric spellings are its business.
+ */
+export type Decide = (host: string, port: number, addresses?: readonly string[]) => NetworkDecision;
+
+/** Name resolution, injected for tests; the default is `dns.promises.lookup(host, { all: true })`. */
+export type Resolve = (host: string) => Promise<string[]>;
+
+/** One request the proxy refused: a network Denial that always carries host, port and the reason. */
+export interface ProxyDenial extends Denial {
+  kind: 'network';
+  host: string;
+  port: number;
+  reason: string;
+  certainty: 'observed';
+}
+
+export interface ProxyLimits {
+  /** Largest request head (HTTP request line + headers) accepted, in bytes. */
+  maxHeaderBytes: number;
+  /** A client or tunnel with no traffic either way for this long is closed. */
+  idleTimeoutMs: number;
+  /** Time allowed for a client to finish its request head or SOCKS handshake. */
+  handshakeTimeoutMs: number;
+  /** Time allowed for resolving a name and for each connection attempt upstream. */
+  connectTimeoutMs: number;
+  /** Client connections served at once; more are closed at accept. */
+  maxConnections: number;
+  /** Denials kept; later ones are counted in `droppedDenials` only (a command could loop forever). */
+  maxDenials: number;
+}
+
+export interface FilteringProxyOptions {
+  decide: Decide;
+  resolve?: Resolve;
+  /** The per-sandbox secret; generated when absent. URL-safe characters only, 16 to 255 of them. */
+  credential?: string;
+  /** Always 127.0.0.1; port 0 (the default) picks a free one. */
+  listen?: { host: '127.0.0.1'; port: number };
+  limits?: Partial<ProxyLimits>;
+}
+
+export interface FilteringProxy {
+  /** The port on 127.0.0.1. */
+  port: number;
+  /** Password for user `cordon` (HTTP Basic proxy auth, SOCKS5 username/password). */
+  credential: string;
+  /** Each refused request so far, oldest first (a copy). */
+  denials(): ProxyDenial[];
+  /** Refusals not kept because `maxDenials` was reached. */
+  droppedDenials(): number;
+  /** Stops listening and ends every client connection and tunnel. */
+  close(): Promise<void>;
+}
+
+/** What a protocol handler needs from the proxy it runs in. */
+export interface ProxyContext {
+  decide: Decide;
+  resolve: Resolve;
+  credential: string;
+  limits: ProxyLimits;
+  /** Registers a socket so close() can end it. */
+  track(socket: import('node:net').Socket): void;
+  recordDenial(denial: ProxyDenial): void;
+}
