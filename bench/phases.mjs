@@ -121,7 +121,11 @@ function microbenchIn(workspace, largeWorkspace) {
   const parsed = parsePolicy({});
   const spec = linuxSeccompSpec();
   // Denial reporting (src/denials/infer.ts) runs on every command's outcome when it ends.
-  const denialCtx = { policy: resolved, explain: (p) => runtime.backend.explain(resolved, p) };
+  // As spawn.ts does: the explainer (one mount plan) is built only when the output names a path.
+  const denialCtx = () => {
+    let explain;
+    return { policy: resolved, explain: (p) => (explain ??= runtime.backend.explainer(resolved))(p) };
+  };
   const clean = { exitCode: 0, stdout: 'ok\n', stderr: '' };
   const failing = {
     exitCode: 1,
@@ -137,9 +141,9 @@ function microbenchIn(workspace, largeWorkspace) {
   };
   const chatty = { exitCode: 0, stdout: '', stderr: 'compiled 1234 modules in 0.42s, nothing to report here\n'.repeat(20_000) };
   const rows = [
-    ['inferDenials: clean output (every successful command)', 5000, () => inferDenials(clean, denialCtx)],
-    ['inferDenials: a failing command, 4 denials in 25 lines', 300, () => inferDenials(failing, denialCtx)],
-    ['inferDenials: 1 MB of stderr, no denial', 100, () => inferDenials(chatty, denialCtx)],
+    ['inferDenials: clean output (every successful command)', 5000, () => inferDenials(clean, denialCtx())],
+    ['inferDenials: a failing command, 4 denials in 25 lines', 300, () => inferDenials(failing, denialCtx())],
+    ['inferDenials: 1 MB of stderr, no denial', 100, () => inferDenials(chatty, denialCtx())],
     ['resolvePolicy (default policy, small workspace, runtime scan cache)', 300, () => resolvePolicy(undefined, { workspace, env, scanCache })],
     ['resolvePolicy (same, no scan cache)', 300, () => resolvePolicy(undefined, { workspace, env })],
     ['  of which parsePolicy({}) (zod)', 1000, () => parsePolicy({})],

@@ -13,10 +13,10 @@ export type { LaunchPlan, Command, ExtraFd, Placeholder, Backend, PathVerdict, D
 // The two backends, as a symmetric pair: a class holding the host caches, a pure planner, an explainer.
 export { LinuxBackend, type LinuxBackendOptions } from './backends/linux/backend.js';
 export { planLinux, type LinuxHost } from './backends/linux/plan.js';
-export { explainLinux } from './backends/linux/explain.js';
+export { explainLinux, linuxExplainer } from './backends/linux/explain.js';
 export { MacosBackend } from './backends/macos/backend.js';
 export { planMacos, type MacosHost } from './backends/macos/plan.js';
-export { explainMacos } from './backends/macos/explain.js';
+export { explainMacos, macosExplainer } from './backends/macos/explain.js';
 export { parseSandboxViolations, type Violation } from './backends/macos/violations.js';
 export { selectBackend } from './backends/select.js';
 export { SandboxRuntime, createRuntime, closeRuntime, type RuntimeOptions } from './runtime.js';

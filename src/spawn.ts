@@ -1,7 +1,7 @@
 import { execa, type Options, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { CordonError, PolicyError } from './errors.js';
-import type { Backend, Command, DenialWatch, FdCover, LaunchChannels, LaunchPlan } from './backends/types.js';
+import type { Backend, Command, DenialWatch, FdCover, LaunchChannels, LaunchPlan, PathVerdict } from './backends/types.js';
 import { commandText, relabelCommand } from './command-text.js';
 import { failedSubprocess } from './failed-subprocess.js';
 import { createTermination, type Termination } from './termination.js';
@@ -94,7 +94,9 @@ export function sandboxedSpawnWith(internals: LaunchInternals, file: string, arg
   const { policy, backend } = prepared;
   return launch(prepared, opts, internals, (outcome, observed) => {
     leave();
-    const inferred = inferDenials(outcome, { policy, platform: backend.name, explain: (p) => backend.explain(policy, p) });
+    // Built only if the output names a path: most commands' output names none.
+    let explain: ((p: string) => PathVerdict) | undefined;
+    const inferred = inferDenials(outcome, { policy, platform: backend.name, explain: (p) => (explain ??= backend.explainer(policy))(p) });
     return { policy: policy.policy, denials: mergeDenials(withSuggestions(observed, policy), inferred), quarantined: endCheck() };
   });
 }

@@ -125,8 +125,12 @@ export interface Backend<Host = unknown> {
   reviewHost?(): Host;
   /** Pure: what to execute for this policy and command on this host. */
   plan(policy: ResolvedPolicy, command: Command, host: Host): LaunchPlan;
-  /** Answered from this backend's own enforcement model, so `explain` cannot drift from it. */
-  explain(policy: ResolvedPolicy, path: string): PathVerdict;
+  /**
+   * May a command read or write a path under this policy, and which rule decided: answered
+   * from this backend's own enforcement model, so `explain` cannot drift from it. The model is
+   * built once per explainer and asked about any number of paths.
+   */
+  explainer(policy: ResolvedPolicy): (path: string) => PathVerdict;
   /** Opens the plan's extra descriptors for the launcher, right before the spawn. */
   openChannels(plan: LaunchPlan): LaunchChannels;
   /** Makes the plan's host-side prerequisites (placeholders, run dirs). Throws (typed) before launch. */

@@ -6,7 +6,7 @@ import type { SandboxStopper } from '../../termination.js';
 import { failedCheck } from '../failed-check.js';
 import type { Backend, Command, DoctorCheck, Entered, FdCover, LaunchChannels, LaunchPlan, PathVerdict } from '../types.js';
 import { openExtraFds } from './fd-channels.js';
-import { explainLinux } from './explain.js';
+import { linuxExplainer } from './explain.js';
 import { coverInheritedFds } from './inherited-fds.js';
 import { bwrapCommandStarted, classifyBwrapFailure } from './launch-failure.js';
 import { PlaceholderSessions, type PlaceholderSessionsOptions } from './placeholder-sessions.js';
@@ -63,8 +63,8 @@ export class LinuxBackend implements Backend<LinuxHost> {
     return planLinux(policy, command, host);
   }
 
-  explain(policy: ResolvedPolicy, path: string): PathVerdict {
-    return explainLinux(policy, path);
+  explainer(policy: ResolvedPolicy): (path: string) => PathVerdict {
+    return linuxExplainer(policy);
   }
 
   openChannels(plan: LaunchPlan): LaunchChannels {

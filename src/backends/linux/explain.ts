@@ -1,4 +1,4 @@
-import { governor, planMounts, type MountKind } from './mounts.js';
+import { governor, planMounts, type MountKind, type MountOp } from './mounts.js';
 import { depth, isInside, realpathLoose } from '../../policy/paths.js';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import type { PathVerdict } from '../types.js';
@@ -16,12 +16,22 @@ const EFFECT: Record<MountKind | 'base', { read: boolean; write: boolean; label:
 };
 
 /**
- * May the command read or write `p`, and which rule decided? Answered from the very mount
- * plan the Linux backend enforces, so `cordon explain` cannot drift from enforcement.
+ * May the command read or write a path, and which rule decided? Answered from the very mount
+ * plan the Linux backend enforces, so `cordon explain` cannot drift from enforcement. The plan
+ * is made once per explainer: denial inference asks about several paths of one command.
  */
-export function explainLinux(policy: ResolvedPolicy, p: string): PathVerdict {
-  const realPath = realpathLoose(p);
+export function linuxExplainer(policy: ResolvedPolicy): (p: string) => PathVerdict {
   const { ops } = planMounts(policy);
+  return (p) => verdict(policy, ops, p);
+}
+
+/** One path's verdict (see linuxExplainer, which plans once for many paths). */
+export function explainLinux(policy: ResolvedPolicy, p: string): PathVerdict {
+  return linuxExplainer(policy)(p);
+}
+
+function verdict(policy: ResolvedPolicy, ops: readonly MountOp[], p: string): PathVerdict {
+  const realPath = realpathLoose(p);
   const op = governor(realPath, ops, false);
   const effect = EFFECT[op?.kind ?? 'base'];
   let rule = effect.label;

@@ -1,4 +1,5 @@
 import { SandboxSetupError, SandboxUnavailableError } from '../../errors.js';
+import { capturedStderr, endedFromOutside, launcherMissing, type LaunchOutcome } from '../launch-outcome.js';
 
 /**
  * bwrap writes "child-pid" before setting up the sandbox, but "exit-code" only when the
@@ -18,16 +19,15 @@ function setupError(stderr: string, cause: unknown): SandboxSetupError {
 
 /** A failed bwrap launch: the command's own fate (returned as is), or why the sandbox never came up. */
 export function classifyBwrapFailure(error: unknown, commandStarted: boolean): unknown {
-  const e = error as { code?: string; exitCode?: number; isTerminated?: boolean; timedOut?: boolean; isCanceled?: boolean; isMaxBuffer?: boolean; stderr?: unknown; originalMessage?: string };
-  if (e.code === 'ENOENT' && e.exitCode === undefined) {
+  const e = error as LaunchOutcome;
+  if (launcherMissing(e)) {
     return new SandboxUnavailableError('ERR_CORDON_BWRAP_MISSING', 'bubblewrap (bwrap) disappeared after it was probed', [String(e.originalMessage ?? '')], {
       hint: 'reinstall it: sudo apt-get install -y bubblewrap',
       cause: error,
     });
   }
   // "command not found" is the command's failure, not the sandbox's (when stderr was captured to tell).
-  const execFailed = typeof e.stderr === 'string' && /^bwrap: execvp /m.test(e.stderr);
-  const commandsOwnFate = commandStarted || execFailed || e.isTerminated || e.timedOut || e.isCanceled || e.isMaxBuffer;
-  if (commandsOwnFate) return error;
-  return setupError(typeof e.stderr === 'string' ? e.stderr : '', error);
+  const execFailed = /^bwrap: execvp /m.test(capturedStderr(e));
+  if (commandStarted || execFailed || endedFromOutside(e)) return error;
+  return setupError(capturedStderr(e), error);
 }

@@ -5,7 +5,7 @@ import type { SandboxStopper, StopOutcome } from '../../termination.js';
 import { failedCheck } from '../failed-check.js';
 import type { Backend, Command, DenialWatch, DoctorCheck, Entered, LaunchChannels, LaunchPlan, PathVerdict } from '../types.js';
 import { LOG_BINARY, observedDenials, SeatbeltLogWatch } from './log-watch.js';
-import { explainMacos } from './explain.js';
+import { macosExplainer } from './explain.js';
 import { classifySeatbeltFailure, seatbeltCommandStarted } from './launch-failure.js';
 import { planMacos, SANDBOX_EXEC, type MacosHost } from './plan.js';
 import { probeSeatbelt, type SeatbeltProbe } from './probe.js';
@@ -59,8 +59,8 @@ export class MacosBackend implements Backend<MacosHost> {
     return planMacos(policy, command, host);
   }
 
-  explain(policy: ResolvedPolicy, path: string): PathVerdict {
-    return explainMacos(policy, path);
+  explainer(policy: ResolvedPolicy): (path: string) => PathVerdict {
+    return macosExplainer(policy);
   }
 
   /** sandbox-exec takes nothing beside stdio and reports nothing: no channels. */

@@ -21,18 +21,26 @@ const KIND_LABEL: Record<string, string> = {
  * real paths, so the question is asked for `p` with its symlinks resolved. The run's own
  * TMPDIR is not part of the question: it exists only while a command runs.
  */
-export function explainMacos(policy: ResolvedPolicy, p: string): PathVerdict {
-  const realPath = realpathLoose(p);
+export function macosExplainer(policy: ResolvedPolicy): (p: string) => PathVerdict {
+  // Built and parsed once per explainer: denial inference asks about several paths of one command.
   const profile = buildProfile(policy, 'explain');
   const params = new Map(profile.defines.map((d) => {
     const eq = d.indexOf('=');
     return [d.slice(2, eq), d.slice(eq + 1)] as const;
   }));
   const model = new SeatbeltModel(profile.text, params);
-  const read = model.decide('file-read-data', { path: realPath });
-  const write = model.decide(existsSync(realPath) ? 'file-write-data' : 'file-write-create', { path: realPath });
-  const decisive = read.decision === 'deny' ? read : write;
-  return { path: p, realPath, read: read.decision === 'allow', write: write.decision === 'allow', rule: describe(decisive, write, params) };
+  return (p) => {
+    const realPath = realpathLoose(p);
+    const read = model.decide('file-read-data', { path: realPath });
+    const write = model.decide(existsSync(realPath) ? 'file-write-data' : 'file-write-create', { path: realPath });
+    const decisive = read.decision === 'deny' ? read : write;
+    return { path: p, realPath, read: read.decision === 'allow', write: write.decision === 'allow', rule: describe(decisive, write, params) };
+  };
+}
+
+/** One path's verdict (see macosExplainer, which builds the model once for many paths). */
+export function explainMacos(policy: ResolvedPolicy, p: string): PathVerdict {
+  return macosExplainer(policy)(p);
 }
 
 function describe(decisive: Verdict, write: Verdict, params: ReadonlyMap<string, string>): string {

@@ -1,4 +1,5 @@
 import { SandboxSetupError, SandboxUnavailableError } from '../../errors.js';
+import { capturedStderr, endedFromOutside, launcherMissing, type LaunchOutcome } from '../launch-outcome.js';
 
 /**
  * sandbox-exec reports its own failures on stderr as `sandbox-exec: ...` and exits non-zero
@@ -14,15 +15,15 @@ export function seatbeltCommandStarted(result: { exitCode?: number; stderr?: unk
 }
 
 export function classifySeatbeltFailure(error: unknown, commandStarted: boolean): unknown {
-  const e = error as { code?: string; exitCode?: number; isTerminated?: boolean; timedOut?: boolean; isCanceled?: boolean; isMaxBuffer?: boolean; stderr?: unknown; originalMessage?: string };
-  if (e.code === 'ENOENT' && e.exitCode === undefined) {
+  const e = error as LaunchOutcome;
+  if (launcherMissing(e)) {
     return new SandboxUnavailableError('ERR_CORDON_SEATBELT_UNAVAILABLE', '/usr/bin/sandbox-exec disappeared after it was probed', [String(e.originalMessage ?? '')], {
       hint: 'check the system is intact; run `cordon doctor`',
       cause: error,
     });
   }
-  if (commandStarted || e.isTerminated || e.timedOut || e.isCanceled || e.isMaxBuffer) return error;
-  const stderr = typeof e.stderr === 'string' ? e.stderr : '';
+  if (commandStarted || endedFromOutside(e)) return error;
+  const stderr = capturedStderr(e);
   const line = stderr.split('\n').find((l) => OWN_FAILURE.test(l)) ?? '';
   return new SandboxSetupError(`the sandbox could not be set up${line ? `: ${line}` : ''}`, stderr, {
     hint: /sandbox_apply|Operation not permitted/i.test(line) ? 'cordon is running inside another Seatbelt sandbox, which cannot start a nested one; run it from a normal terminal' : 'run `cordon doctor`; this is a bug in the generated profile if it persists: please report it with `cordon print`',

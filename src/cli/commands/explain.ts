@@ -18,7 +18,8 @@ export function explainCommand(argv: readonly string[], out: (text: string) => v
   if (rest.length === 0) throw new UsageError('cordon explain needs at least one path');
   const backend = selectBackend(platformFlag(extra.get('--platform')));
   const resolved = resolvePolicy(policyFromFlags(flags), { workspace: flags.workspace });
-  const verdicts = rest.map((p) => backend.explain(resolved, path.resolve(p)));
+  const explain = backend.explainer(resolved);
+  const verdicts = rest.map((p) => explain(path.resolve(p)));
   if (extra.has('--json')) {
     out(JSON.stringify(verdicts, null, 2));
   } else {
