@@ -61,6 +61,22 @@ export function sandboxReport(resultOrError: unknown): SandboxReport | undefined
 /** One line per item, for a terminal. */
 export function formatQuarantine(items: readonly QuarantinedItem[]): string {
   return items
-    .map((item) => (item.error ? `cordon: NOT quarantined (${item.error}): ${item.path}: ${item.reason}` : `cordon: quarantined ${item.path} -> ${item.movedTo}: ${item.reason}`))
+    .map((item) => {
+      const [path, movedTo] = [printable(item.path), printable(item.movedTo ?? '')];
+      return item.error ? `cordon: NOT quarantined (${printable(item.error)}): ${path}: ${item.reason}` : `cordon: quarantined ${path} -> ${movedTo}: ${item.reason}`;
+    })
     .join('\n');
+}
+
+/**
+ * Text the command chose (a file name, a path or host it printed) made safe to put in cordon's
+ * own lines: control characters (a terminal escape that retitles the window or rewrites the
+ * screen, a newline that forges a second "cordon:" line) and bidirectional overrides (which
+ * make a name read differently than it is) are written as \xNN / \uNNNN.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }

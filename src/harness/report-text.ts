@@ -1,4 +1,4 @@
-import { formatQuarantine, type Denial, type SandboxReport } from '../sandbox-report.js';
+import { formatQuarantine, printable, type Denial, type SandboxReport } from '../sandbox-report.js';
 
 /**
  * What a harness shows its model or user after a command: one line per thing the sandbox
@@ -16,8 +16,8 @@ export function formatSandboxReport(report: SandboxReport): string {
 
 /** `cordon stopped: write /home/u/.cache/pip/x (outside the writable roots) — allow with write.allow ~/.cache/pip` */
 export function formatDenial(denial: Denial): string {
-  const tail = denial.suggestion === undefined ? '' : ` — allow with ${denial.suggestion}`;
-  return `cordon stopped: ${denial.kind} ${target(denial)} (${denial.rule})${tail}`;
+  const tail = denial.suggestion === undefined ? '' : ` — allow with ${printable(denial.suggestion)}`;
+  return `cordon stopped: ${denial.kind} ${printable(target(denial))} (${printable(denial.rule)})${tail}`;
 }
 
 function target(denial: Denial): string {
