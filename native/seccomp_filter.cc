@@ -8,9 +8,12 @@
 // Exports:
 //   compile(spec) -> Uint8Array     the filter, ready for `bwrap --seccomp FD`
 //   libseccompVersion() -> { major, minor, micro }   of the statically linked libseccomp
+//   socketPair(), receiveDescriptor(fd, cb)           see descriptor_passing.cc (network allowlist)
 
 #include <napi.h>
 #include <seccomp.h>
+
+#include "descriptor_passing.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -257,6 +260,7 @@ Napi::Value LibseccompVersion(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("compile", Napi::Function::New(env, Compile, "compile"));
   exports.Set("libseccompVersion", Napi::Function::New(env, LibseccompVersion, "libseccompVersion"));
+  RegisterDescriptorPassing(env, exports);
   return exports;
 }
 

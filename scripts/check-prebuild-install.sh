@@ -9,6 +9,8 @@ trap 'rm -rf "$work"' EXIT
 tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
 tar -tzf "$work/$tarball" > "$work/contents"
 grep -q "package/prebuilds/linux-x64/.*\.node$" "$work/contents" || { echo "tarball lacks prebuilds/linux-x64" >&2; exit 1; }
+grep -q "package/prebuilds/linux-x64/cordon-proxy-door$" "$work/contents" || { echo "tarball lacks prebuilds/linux-x64/cordon-proxy-door" >&2; exit 1; }
+grep -q "package/preload/node-fetch-proxy.cjs$" "$work/contents" || { echo "tarball lacks preload/node-fetch-proxy.cjs" >&2; exit 1; }
 mkdir -p "$work/consumer"
 echo '{"name":"consumer","version":"1.0.0","type":"module","private":true}' > "$work/consumer/package.json"
 
@@ -34,4 +36,6 @@ bwrap --dev-bind / / --tmpfs /usr/include "${hide[@]}" --chdir "$work/consumer" 
            console.log(\"prebuild loaded; filter\", host.seccompFilter.length / 8, \"BPF instructions\");
          " &&
          mkdir ws && cd ws && ../node_modules/.bin/cordon run -- sh -c "echo bin-ok > out.txt" && grep -q bin-ok out.txt &&
-         echo "installed cordon bin ran a sandboxed command"'
+         echo "installed cordon bin ran a sandboxed command" &&
+         ../node_modules/.bin/cordon run --allow-domain 127.0.0.1:9 -- sh -c "test \"\$http_proxy\" = http://127.0.0.1:3128" &&
+         echo "installed cordon ran a command through the shipped proxy door"'

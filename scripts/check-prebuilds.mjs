@@ -8,7 +8,9 @@
 //      machine that runs the official Node 20 can load it (a build on a new distribution can
 //      pick up e.g. __isoc23_strtol@GLIBC_2.38 and then fail to load on Debian 12 or RHEL 8);
 //   3. the one for THIS machine loads through node-gyp-build from prebuilds/ (never build/) and
-//      compiles cordon's real seccomp filter (dist/backends/linux/seccomp-rules.js).
+//      compiles cordon's real seccomp filter (dist/backends/linux/seccomp-rules.js);
+//   4. cordon-proxy-door sits beside each addon, a static executable for the same machine (it
+//      runs inside sandboxes on whatever libc the host has), and this machine's one runs.
 // Exits non-zero naming every problem found.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,6 +23,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EXPECTED = { 'linux-x64': 62, 'linux-arm64': 183 };
 /** prebuildify --napi names the file after the package. */
 const FILE = 'cordon.node';
+/** Copied beside it by scripts/copy-proxy-door.mjs. */
+const DOOR = 'cordon-proxy-door';
 /**
  * Highest symbol version of each library a prebuild may need: what the official Node 20 Linux
  * binary itself needs (read off node v20.20.2 with `strings`), so nothing Node runs on is lost.
@@ -49,6 +53,27 @@ for (const [tuple, machine] of Object.entries(EXPECTED)) {
     if (compareVersions(version, VERSION_MAX[lib]) > 0) problems.push(`${rel}: needs ${v}, newer than Node 20 itself needs (${lib}_${VERSION_MAX[lib].join('.')})`);
   }
   console.log(`${rel}: ${bytes.length} bytes, ELF machine ${isElf ? bytes.readUInt16LE(18) : '?'}, needs ${needed.join(' ') || 'no versioned symbols'}`);
+  checkDoor(tuple, machine);
+}
+
+function checkDoor(tuple, machine) {
+  const rel = `prebuilds/${tuple}/${DOOR}`;
+  const file = path.join(root, rel);
+  if (!existsSync(file)) {
+    problems.push(`missing: ${rel}`);
+    return;
+  }
+  const bytes = readFileSync(file);
+  if (!(bytes.length > 64 && bytes.readUInt32BE(0) === 0x7f454c46 && bytes[5] === 1)) return void problems.push(`${rel}: not a little-endian ELF file`);
+  if (bytes.readUInt16LE(18) !== machine) problems.push(`${rel}: built for ELF machine ${bytes.readUInt16LE(18)}, expected ${machine}`);
+  if (bytes.readUInt16LE(16) !== 2) problems.push(`${rel}: ELF type ${bytes.readUInt16LE(16)}, expected 2 (a static executable, not position-independent)`);
+  // A PT_INTERP program header (type 3) means a dynamic executable: it would need this build's libc.
+  const phoff = Number(bytes.readBigUInt64LE(32));
+  const phentsize = bytes.readUInt16LE(54);
+  const phnum = bytes.readUInt16LE(56);
+  for (let i = 0; i < phnum; i += 1) if (bytes.readUInt32LE(phoff + i * phentsize) === 3) problems.push(`${rel}: dynamically linked (has PT_INTERP); it must be static`);
+  if ((statSync(file).mode & 0o111) === 0) problems.push(`${rel}: not executable`);
+  console.log(`${rel}: ${bytes.length} bytes, static ELF for machine ${bytes.readUInt16LE(18)}`);
 }
 
 // Anything else under prebuilds/ would ship unchecked.
@@ -56,7 +81,7 @@ for (const entry of readdirSync(path.join(root, 'prebuilds'))) {
   const full = path.join(root, 'prebuilds', entry);
   if (!statSync(full).isDirectory()) continue; // README.md
   if (!(entry in EXPECTED)) problems.push(`unexpected: prebuilds/${entry} (add it to EXPECTED or remove it)`);
-  else for (const f of readdirSync(full)) if (f !== FILE) problems.push(`unexpected: prebuilds/${entry}/${f}`);
+  else for (const f of readdirSync(full)) if (f !== FILE && f !== DOOR) problems.push(`unexpected: prebuilds/${entry}/${f}`);
 }
 
 const here = `${process.platform}-${process.arch}`;
@@ -88,6 +113,11 @@ async function loadAndCompile(tuple) {
   const spec = linuxSeccompSpec();
   const bpf = binding.compile(spec);
   if (!(bpf instanceof Uint8Array) || bpf.length === 0 || bpf.length % 8 !== 0) throw new Error(`compile() returned ${bpf?.length} bytes, not a BPF program`);
+  if (typeof binding.socketPair !== 'function' || typeof binding.receiveDescriptor !== 'function') throw new Error('the addon lacks socketPair()/receiveDescriptor() (network allowlist)');
+  // The door refuses bad usage with its setup-failure status: it runs on this machine.
+  const { spawnSync } = await import('node:child_process');
+  const door = spawnSync(path.join(root, 'prebuilds', tuple, DOOR), [], { encoding: 'utf8' });
+  if (door.status !== 125 || !door.stderr.includes('cordon-proxy-door: usage')) throw new Error(`${DOOR} did not run here: status ${door.status}, ${door.error?.message ?? door.stderr.trim()}`);
   const v = binding.libseccompVersion();
   console.log(`${tuple}: loaded ${path.relative(root, resolved)}; libseccomp ${v.major}.${v.minor}.${v.micro}; ${spec.rules.length} rules -> ${bpf.length / 8} BPF instructions`);
 }

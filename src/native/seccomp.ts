@@ -62,10 +62,17 @@ export interface SeccompSpec {
   rules: SeccompRule[];
 }
 
-/** The addon's surface, as exported by native/seccomp_filter.cc. */
+/** The addon's surface, as exported by native/seccomp_filter.cc and native/descriptor_passing.cc. */
 export interface SeccompBinding {
   compile(spec: SeccompSpec): Uint8Array;
   libseccompVersion(): { major: number; minor: number; micro: number };
+  /** An AF_UNIX stream pair, both ends close-on-exec: [hostEnd, childEnd]. */
+  socketPair(): [number, number];
+  /**
+   * Waits on the event loop (no thread) for one descriptor sent over `fd` with SCM_RIGHTS, then
+   * calls back once: (received >= 0, 0), or (-1, errno), errno 0 when the peer closed first.
+   */
+  receiveDescriptor(fd: number, callback: (received: number, errno: number) => void): void;
 }
 
 /** Both src/native/seccomp.ts and dist/native/seccomp.js sit two levels below the package root. */
@@ -114,8 +121,8 @@ function loadBinding(root: string): SeccompBinding {
     throw unavailable(why, error);
   }
   const candidate = binding as Partial<SeccompBinding> | null;
-  if (typeof candidate?.compile !== 'function' || typeof candidate.libseccompVersion !== 'function') {
-    throw unavailable('the loaded file does not export compile() and libseccompVersion()', undefined);
+  if (typeof candidate?.compile !== 'function' || typeof candidate.libseccompVersion !== 'function' || typeof candidate.socketPair !== 'function' || typeof candidate.receiveDescriptor !== 'function') {
+    throw unavailable('the loaded file does not export compile(), libseccompVersion(), socketPair() and receiveDescriptor() (an addon from an older cordon?)', undefined);
   }
   return candidate as SeccompBinding;
 }
