@@ -28,16 +28,18 @@ function sameSecret(given: Buffer, expected: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-/** SOCKS5 username/password (RFC 1929), bytes as the client sent them. */
-export function userPassMatches(user: Buffer, pass: Buffer, credential: string): boolean {
+/** SOCKS5 username/password (RFC 1929), bytes as the client sent them. `null`: no credential asked. */
+export function userPassMatches(user: Buffer, pass: Buffer, credential: string | null): boolean {
+  if (credential === null) return true;
   // Evaluate both so that a wrong user name does not answer faster than a wrong password.
   const userOk = sameSecret(user, PROXY_USER);
   const passOk = sameSecret(pass, credential);
   return userOk && passOk;
 }
 
-/** `Proxy-Authorization: Basic base64(cordon:CREDENTIAL)`; anything else (absent, other schemes, repeated) fails. */
-export function basicAuthMatches(header: string | string[] | undefined, credential: string): boolean {
+/** `Proxy-Authorization: Basic base64(cordon:CREDENTIAL)`; anything else (absent, other schemes, repeated) fails. `null`: none asked. */
+export function basicAuthMatches(header: string | string[] | undefined, credential: string | null): boolean {
+  if (credential === null) return true;
   if (typeof header !== 'string') return false;
   const match = /^\s*basic\s+([A-Za-z0-9+/=]{1,1024})\s*$/i.exec(header);
   if (!match?.[1]) return false;

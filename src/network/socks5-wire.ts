@@ -2,6 +2,7 @@
 export const SOCKS = {
   version: 0x05,
   authVersion: 0x01,
+  methodNoAuth: 0x00,
   methodUserPass: 0x02,
   methodNone: 0xff,
   commandConnect: 0x01,

@@ -9,9 +9,9 @@ import { splice } from './tunnel.js';
 import type { ProxyContext } from './types.js';
 
 /**
- * One SOCKS5 client: only username/password authentication (user `cordon`, the per-sandbox
- * credential; "no authentication" is never chosen, so other local processes cannot use the
- * proxy), only CONNECT, addresses as a name, IPv4 or IPv6. `first` holds the bytes already
+ * One SOCKS5 client: username/password authentication (user `cordon`, the per-sandbox
+ * credential; "no authentication" is never chosen while there is a credential, so other local
+ * processes cannot use the proxy), only CONNECT, addresses as a name, IPv4 or IPv6. `first` holds the bytes already
  * read while telling SOCKS from HTTP.
  */
 export async function handleSocks5(context: ProxyContext, client: net.Socket, first: Buffer): Promise<void> {
@@ -37,6 +37,11 @@ async function authenticate(context: ProxyContext, client: net.Socket, reader: B
   const [version, count = 0] = await reader.read(2);
   if (version !== SOCKS.version) throw new Error('not SOCKS5');
   const methods = await reader.read(count);
+  // Without a credential (a listener only the sandbox can reach) "no authentication" is fine.
+  if (context.credential === null && methods.includes(SOCKS.methodNoAuth)) {
+    client.write(Buffer.from([SOCKS.version, SOCKS.methodNoAuth]));
+    return true;
+  }
   if (!methods.includes(SOCKS.methodUserPass)) {
     client.end(Buffer.from([SOCKS.version, SOCKS.methodNone]));
     return false;

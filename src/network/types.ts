@@ -45,18 +45,38 @@ export interface ProxyLimits {
 export interface FilteringProxyOptions {
   decide: Decide;
   resolve?: Resolve;
-  /** The per-sandbox secret; generated when absent. URL-safe characters only, 16 to 255 of them. */
-  credential?: string;
+  /**
+   * The per-sandbox secret; generated when absent. URL-safe characters only, 16 to 255 of them.
+   * `null`: no authentication, for a proxy that only accepts on a listener no other process can
+   * reach (Linux: the one cordon-proxy-door opens in the sandbox's own network namespace).
+   */
+  credential?: string | null;
   /** Always 127.0.0.1; port 0 (the default) picks a free one. */
   listen?: { host: '127.0.0.1'; port: number };
   limits?: Partial<ProxyLimits>;
 }
 
+/** The proxy before it listens anywhere (createFilteringProxy): one listener, chosen by the backend. */
+export interface FilteringProxyServer {
+  /** Password for user `cordon` (HTTP Basic proxy auth, SOCKS5 username/password); null: none asked. */
+  credential: string | null;
+  /** Listens on 127.0.0.1, a free port, synchronously (a plan must name the port before launch). */
+  listenOnLoopback(): number;
+  /** Accepts on a listening socket opened elsewhere (Linux: in the sandbox's own network namespace). */
+  acceptOn(fd: number): Promise<void>;
+  /** Each refused request so far, oldest first (a copy). */
+  denials(): ProxyDenial[];
+  /** Refusals not kept because `maxDenials` was reached. */
+  droppedDenials(): number;
+  /** Stops listening and ends every client connection and tunnel. Idempotent. */
+  close(): Promise<void>;
+}
+
 export interface FilteringProxy {
   /** The port on 127.0.0.1. */
   port: number;
-  /** Password for user `cordon` (HTTP Basic proxy auth, SOCKS5 username/password). */
-  credential: string;
+  /** Password for user `cordon` (HTTP Basic proxy auth, SOCKS5 username/password); null: none asked. */
+  credential: string | null;
   /** Each refused request so far, oldest first (a copy). */
   denials(): ProxyDenial[];
   /** Refusals not kept because `maxDenials` was reached. */
@@ -69,7 +89,8 @@ export interface FilteringProxy {
 export interface ProxyContext {
   decide: Decide;
   resolve: Resolve;
-  credential: string;
+  /** null: no authentication (see FilteringProxyOptions.credential). */
+  credential: string | null;
   limits: ProxyLimits;
   /** Registers a socket so close() can end it. */
   track(socket: import('node:net').Socket): void;

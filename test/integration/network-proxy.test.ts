@@ -170,7 +170,7 @@ function curl(args: readonly string[]): Promise<CurlResult> {
 const basic = (credential: string): string => `Basic ${Buffer.from(`cordon:${credential}`).toString('base64')}`;
 
 /** Node's http.request through the proxy (absolute-form request target). */
-function nodeGet(proxy: FilteringProxy, url: string, auth: string | null = basic(proxy.credential)): Promise<{ status: number; body: string }> {
+function nodeGet(proxy: FilteringProxy, url: string, auth: string | null = basic(proxy.credential!)): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const request = http.request({ host: LOCAL, port: proxy.port, method: 'GET', path: url, agent: false, headers: { Host: target.host, ...(auth ? { 'Proxy-Authorization': auth } : {}) } }, (res) => {
@@ -184,7 +184,7 @@ function nodeGet(proxy: FilteringProxy, url: string, auth: string | null = basic
 }
 
 /** Opens a CONNECT tunnel by hand; resolves with the socket and the proxy's status line. */
-function rawConnect(proxy: FilteringProxy, authority: string, auth = basic(proxy.credential)): Promise<{ socket: net.Socket; status: string; rest: string }> {
+function rawConnect(proxy: FilteringProxy, authority: string, auth = basic(proxy.credential!)): Promise<{ socket: net.Socket; status: string; rest: string }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: LOCAL, port: proxy.port, allowHalfOpen: true });
     let received = '';
@@ -473,7 +473,7 @@ function rawSocks(proxy: FilteringProxy, methods: number[], request: Buffer | un
       if (stage === 0 && got.length >= 2 && got[1] === 0x02) {
         stage = 1;
         const user = Buffer.from('cordon');
-        const pass = Buffer.from(proxy.credential);
+        const pass = Buffer.from(proxy.credential!);
         socket.write(Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([pass.length]), pass]));
       } else if (stage === 1 && got.length >= 4) {
         stage = 2;
@@ -517,7 +517,7 @@ describe('filtering proxy: protocol details', () => {
     const target = await serve(httpTarget());
     const proxy = await proxyWith(allowOnly([`allowed.test:${target.port}`]), tableResolver({ 'allowed.test': [LOCAL] }));
     const response = await new Promise<string>((resolve, reject) => {
-      const request = http.request({ host: LOCAL, port: proxy.port, path: `http://allowed.test:${target.port}/h`, agent: false, headers: { Host: 'evil.test', 'Proxy-Authorization': basic(proxy.credential) } }, (res) => {
+      const request = http.request({ host: LOCAL, port: proxy.port, path: `http://allowed.test:${target.port}/h`, agent: false, headers: { Host: 'evil.test', 'Proxy-Authorization': basic(proxy.credential!) } }, (res) => {
         let body = '';
         res.on('data', (c) => (body += c));
         res.on('end', () => resolve(body));
@@ -535,7 +535,7 @@ describe('filtering proxy: protocol details', () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const get = (port: number): Promise<{ status: number; socket: net.Socket }> =>
       new Promise((resolve, reject) => {
-        const request = http.request({ host: LOCAL, port: proxy.port, path: `http://${LOCAL}:${port}/`, agent, headers: { 'Proxy-Authorization': basic(proxy.credential) } }, (res) => {
+        const request = http.request({ host: LOCAL, port: proxy.port, path: `http://${LOCAL}:${port}/`, agent, headers: { 'Proxy-Authorization': basic(proxy.credential!) } }, (res) => {
           res.resume();
           res.on('end', () => resolve({ status: res.statusCode ?? 0, socket: request.socket as net.Socket }));
         });
@@ -597,7 +597,7 @@ describe('filtering proxy: limits and lifetime', () => {
     const target = await serve(httpTarget());
     const proxy = await proxyWith(allowOnly([`${LOCAL}:${target.port}`]), undefined, { maxHeaderBytes: 4096 });
     const big = await new Promise<number>((resolve, reject) => {
-      const request = http.request({ host: LOCAL, port: proxy.port, path: `http://${LOCAL}:${target.port}/`, agent: false, headers: { 'Proxy-Authorization': basic(proxy.credential), 'X-Pad': 'a'.repeat(8000) } }, (res) => {
+      const request = http.request({ host: LOCAL, port: proxy.port, path: `http://${LOCAL}:${target.port}/`, agent: false, headers: { 'Proxy-Authorization': basic(proxy.credential!), 'X-Pad': 'a'.repeat(8000) } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
