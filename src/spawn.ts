@@ -1,6 +1,7 @@
 import { execa, type Options, type ResultPromise } from 'execa';
+import { closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CordonError, PolicyError } from './errors.js';
+import { CordonError, PolicyError, SandboxSetupError } from './errors.js';
 import type { Backend, Command, DenialWatch, FdCover, LaunchChannels, LaunchPlan, PathVerdict } from './backends/types.js';
 import { commandText, relabelCommand } from './command-text.js';
 import { failedSubprocess } from './failed-subprocess.js';
@@ -14,6 +15,8 @@ import { inferDenials } from './denials/infer.js';
 import { mergeDenials } from './denials/merge.js';
 import { withSuggestions } from './denials/suggestions.js';
 import { attachReport, type Denial, type SandboxReport } from './sandbox-report.js';
+import { createFilteringProxy, type FilteringProxyServer } from './network/proxy.js';
+import { networkDecider } from './policy/network/decide.js';
 
 export interface SandboxOptions {
   /** Absolute path of the directory the command may write. Default: process.cwd(). */
@@ -74,19 +77,22 @@ export function sandboxedSpawnWith(internals: LaunchInternals, file: string, arg
   const argv = Array.isArray(args) ? (args as readonly string[]) : [];
   const opts = (Array.isArray(args) ? options : (args as SandboxedSpawnOptions | undefined)) ?? {};
   const runtime = opts.runtime ?? defaultRuntime;
-  let prepared: Prepared;
+  let prepared: Prepared | undefined;
   let leave: () => void;
   try {
-    prepared = prepare(file, argv, opts);
+    prepared = prepareLaunch(file, argv, opts);
     let entered = prepared.backend.enter(prepared.policy, prepared.plan);
     if (entered.replan) {
       // The host changed between planning and entering (see Entered.replan): once more.
       entered.leave();
-      prepared = prepare(file, argv, opts);
+      void prepared.proxy?.close();
+      prepared = undefined;
+      prepared = prepareLaunch(file, argv, opts);
       entered = prepared.backend.enter(prepared.policy, prepared.plan);
     }
     leave = () => entered.leave();
   } catch (error) {
+    void prepared?.proxy?.close();
     return failedSubprocess(error);
   }
   // Taken after placeholders exist, so they count as the user's, not as planted.
@@ -107,13 +113,23 @@ export interface Prepared {
   backend: Backend;
   /** What the caller asked to run (the plan runs the launcher). */
   command: Command;
+  /** Network allowlist: this command's filtering proxy (the caller closes it). */
+  proxy?: FilteringProxyServer;
 }
 
 /**
  * Validate, resolve, probe and plan; throws before anything is touched. `cordon run` and
- * `cordon print` both come through here, so print shows exactly what run executes.
+ * `cordon print` both come through here, so print shows exactly what run executes. For review:
+ * a network allowlist's proxy is closed again before this returns (the plan names its port).
  */
-export function prepare(file: string, args: readonly string[], opts: SandboxedSpawnOptions): Prepared {
+export function prepare(file: string, args: readonly string[], opts: SandboxedSpawnOptions): Omit<Prepared, 'proxy'> {
+  const { proxy, ...prepared } = prepareLaunch(file, args, opts);
+  void proxy?.close();
+  return prepared;
+}
+
+/** prepare(), keeping the network allowlist's proxy for the launch; it is closed if planning throws. */
+function prepareLaunch(file: string, args: readonly string[], opts: SandboxedSpawnOptions): Prepared {
   if (typeof file !== 'string' || file.length === 0 || file.includes('\0')) {
     throw new PolicyError('ERR_CORDON_POLICY_INVALID', [{ path: 'file', message: 'the command must be a non-empty string without NUL bytes' }]);
   }
@@ -137,10 +153,21 @@ export function prepare(file: string, args: readonly string[], opts: SandboxedSp
     env: parentEnv,
     scanCache: runtime.scanCache,
   });
-  // A launcher found inside a writable root could be replaced by the command it sandboxes.
-  const host = backend.probe(process.env, policy.writableRoots);
-  const plan = backend.plan(policy, { file, args }, host);
-  return { policy, plan, backend, command: { file, args } };
+  if (policy.network.allow.length === 0) {
+    // A launcher found inside a writable root could be replaced by the command it sandboxes.
+    const host = backend.probe(process.env, policy.writableRoots);
+    return { policy, plan: backend.plan(policy, { file, args }, host), backend, command: { file, args } };
+  }
+  // Network allowlist: a proxy of its own for this command, judging by this policy's rules.
+  const proxy = createFilteringProxy({ decide: networkDecider(policy.network), ...(backend.proxyNeedsCredential ? {} : { credential: null }) });
+  try {
+    const access = backend.proxyAccess(proxy);
+    const host = backend.probe(process.env, policy.writableRoots);
+    return { policy, plan: backend.plan(policy, { file, args }, host, access), backend, command: { file, args }, proxy };
+  } catch (error) {
+    void proxy.close();
+    throw error;
+  }
 }
 
 function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
@@ -154,7 +181,7 @@ function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {
  * `finish` runs once the command has ended (or could not start): it releases the placeholders
  * and runs the host check, whose report is attached to the result or error as `sandbox`.
  */
-function launch({ policy, plan, backend, command }: Prepared, opts: SandboxedSpawnOptions, internals: LaunchInternals, finish: (outcome: unknown, observed: readonly Denial[]) => SandboxReport): ResultPromise {
+function launch({ policy, plan, backend, command, proxy }: Prepared, opts: SandboxedSpawnOptions, internals: LaunchInternals, finish: (outcome: unknown, observed: readonly Denial[]) => SandboxReport): ResultPromise {
   const { workspace: _w, policy: _p, profile: _pr, runtime: _r, cwd: _c, env: _e, extendEnv: _x, stdin, stdout, stderr, stdio, cancelSignal, timeout: _t, ...rest } = opts;
   const timeout = minDefined(opts.timeout, policy.limits.timeoutMs);
   const maxBuffer = capMaxBuffer(policy.limits.maxOutputBytes, rest.maxBuffer);
@@ -185,16 +212,19 @@ function launch({ policy, plan, backend, command }: Prepared, opts: SandboxedSpa
     } as unknown as Options) as ResultPromise;
   } catch (error) {
     fds?.close();
+    void proxy?.close();
     return failedSubprocess(attachReport(error, finish(error, [])));
   } finally {
     cover?.close();
   }
   const channels = fds;
   const sandbox = subprocess;
+  channels.launched();
+  const network = proxy === undefined ? undefined : connectProxy(proxy, channels);
   termination.start(subprocess, backend.stopper(sandbox, channels.readStatus));
 
-  const commandStarted = (result: { exitCode?: number; stderr?: unknown }) => backend.commandStarted(channels.readStatus, result);
-  const classify = (error: unknown, started: boolean) => (error instanceof CordonError ? error : backend.classifyFailure(error, started));
+  const commandStarted = (result: { exitCode?: number; stderr?: unknown }) => network?.failure() === undefined && backend.commandStarted(channels.readStatus, result);
+  const classify = (error: unknown, started: boolean) => network?.failure() ?? (error instanceof CordonError ? error : backend.classifyFailure(error, started));
 
   const mapped = (subprocess as Promise<unknown>).then(
     (result) => {
@@ -219,7 +249,10 @@ function launch({ policy, plan, backend, command }: Prepared, opts: SandboxedSpa
     channels.close();
     const o = outcome as { failed?: boolean } | null;
     const observed = watch === undefined ? [] : await watch.end(o === null || typeof o !== 'object' || o.failed !== false);
-    return finish(outcome, observed);
+    // The proxy's refusals are certain: each is a request it was asked to make and would not.
+    const refused = proxy === undefined ? [] : proxy.denials();
+    await proxy?.close();
+    return finish(outcome, [...observed, ...refused]);
   };
   // The caller's command and cwd on what they get back, not the launcher's argv (a cordon
   // setup error keeps the launcher's in its `cause`: that is what failed there).
@@ -235,6 +268,54 @@ function launch({ policy, plan, backend, command }: Prepared, opts: SandboxedSpa
     Object.defineProperty(subprocess, method, { value: cleaned[method].bind(cleaned), configurable: true, writable: true });
   }
   return subprocess;
+}
+
+/** The network allowlist's hand-over, as it went: `failure()` is set when the proxy never came up. */
+interface ProxyConnection {
+  failure(): SandboxSetupError | undefined;
+}
+
+/**
+ * Brings the proxy up for a launched command. Linux: the door's listener arrives, the proxy
+ * accepts on it, then the door is told to exec the command (or, if anything failed, it is not
+ * told and exits 125: the command never runs). macOS: the proxy already listens (proxyAccess).
+ */
+function connectProxy(proxy: FilteringProxyServer, channels: LaunchChannels): ProxyConnection {
+  let failure: SandboxSetupError | undefined;
+  const door = channels.proxyDoor;
+  if (door !== undefined) {
+    door.listener
+      .then(async (fd) => {
+        try {
+          await proxy.acceptOn(fd);
+        } catch (error) {
+          closeQuietly(fd);
+          throw error;
+        }
+      })
+      .then(
+        () => door.answer(true),
+        (error: unknown) => {
+          // The door's own exit (bwrap failed, or the sandbox was killed) is not a proxy failure.
+          if (!/ended before|closed before/.test(error instanceof Error ? error.message : '')) {
+            failure = new SandboxSetupError(`the network proxy could not come up, so the command was not run: ${error instanceof Error ? error.message : String(error)}`, '', {
+              hint: 'run the command again; if it persists, run `cordon doctor`',
+              cause: error,
+            });
+          }
+          door.answer(false);
+        },
+      );
+  }
+  return { failure: () => failure };
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed by the failed listen
+  }
 }
 
 function baseStdio(stdio: Options['stdio'], stdin: Options['stdin'], stdout: Options['stdout'], stderr: Options['stderr']): unknown[] {

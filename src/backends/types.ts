@@ -1,4 +1,5 @@
 import type { ResultPromise } from 'execa';
+import type { FilteringProxyServer } from '../network/types.js';
 import type { Platform } from '../platform.js';
 import type { ResolvedPolicy } from '../policy/resolved.js';
 import type { Denial } from '../sandbox-report.js';
@@ -13,7 +14,20 @@ export interface Command {
 /** An extra file descriptor the launcher needs beside stdin/stdout/stderr. */
 export type ExtraFd =
   | { fd: number; direction: 'in'; purpose: 'seccomp'; data: Uint8Array }
-  | { fd: number; direction: 'out'; purpose: 'status' };
+  | { fd: number; direction: 'out'; purpose: 'status' }
+  /** Linux, network allowlist: one end of a socketpair for cordon-proxy-door (native/proxy_door.c). */
+  | { fd: number; direction: 'both'; purpose: 'proxy-door' };
+
+/**
+ * Network allowlist: where the command finds the filtering proxy. `port` is on 127.0.0.1 as the
+ * command sees it (Linux: the sandbox's own loopback; macOS: the host's). `credential` is the
+ * password of user `cordon` when the proxy needs one (macOS: its port is on the host's loopback,
+ * where other local processes could reach it; Linux: only the sandbox can reach its listener).
+ */
+export interface ProxyAccess {
+  port: number;
+  credential?: string;
+}
 
 /** A path that must exist as a mount point while the sandbox runs and be removed after. */
 export interface Placeholder {
@@ -44,6 +58,8 @@ export interface LaunchPlan {
   runDirs: string[];
   /** macOS: the token in every denial's log message (`cordon:<tag>:<kind>`), to find this run's denials. */
   tag?: string;
+  /** Network allowlist: where the command reaches the filtering proxy (already in `env`). */
+  proxy?: ProxyAccess;
 }
 
 /** May the command read or write a path, and which rule decided (`cordon explain`). */
@@ -75,12 +91,28 @@ export interface Entered {
   replan: boolean;
 }
 
+/**
+ * Linux, network allowlist: the host's half of the hand-over with cordon-proxy-door, which opens
+ * the proxy's listener on the sandbox's own loopback and waits for `answer` before exec'ing the
+ * command (native/proxy_door.c).
+ */
+export interface ProxyDoor {
+  /** The listening socket the door sent; rejects when the launcher ended without sending one. */
+  listener: Promise<number>;
+  /** true: the proxy accepts on it, run the command; false: it never will (the door exits 125). */
+  answer(ready: boolean): void;
+}
+
 /** Descriptors the launcher gets beside stdio (Linux: bwrap's filter in, its status out). */
 export interface LaunchChannels {
   /** Entries for stdio[3], stdio[4], ... in the order of the plan's extraFds. */
   stdio: number[];
   /** What the launcher reported on its status channel so far ('' where there is none). */
   readStatus(): string;
+  /** Right after the spawn: drops this process's copies of the child's ends, starts the door's receive. */
+  launched(): void;
+  /** Present when the plan has a proxy door. */
+  proxyDoor?: ProxyDoor;
   /** Close everything (idempotent). */
   close(): void;
 }
@@ -123,8 +155,16 @@ export interface Backend<Host = unknown> {
   probe(env: NodeJS.ProcessEnv, untrustedDirs: readonly string[]): Host;
   /** Host facts for a plan to review only (`cordon print --platform` of another OS); never executed. */
   reviewHost?(): Host;
-  /** Pure: what to execute for this policy and command on this host. */
-  plan(policy: ResolvedPolicy, command: Command, host: Host): LaunchPlan;
+  /**
+   * Network allowlist: makes the filtering proxy reachable for one command, before planning.
+   * Linux: nothing yet (the proxy door opens a listener in the sandbox, on a fixed port, at
+   * launch). macOS: the proxy listens on the host's loopback now, so the profile can name its port.
+   */
+  proxyAccess(proxy: FilteringProxyServer): ProxyAccess;
+  /** The proxy must ask for its per-sandbox credential (macOS: it listens on the host's loopback). */
+  readonly proxyNeedsCredential: boolean;
+  /** Pure: what to execute for this policy and command on this host (`proxy`: network allowlist only). */
+  plan(policy: ResolvedPolicy, command: Command, host: Host, proxy?: ProxyAccess): LaunchPlan;
   /**
    * May a command read or write a path under this policy, and which rule decided: answered
    * from this backend's own enforcement model, so `explain` cannot drift from it. The model is

@@ -15,7 +15,7 @@ export interface PolicyFlags {
   allowRead: string[];
   protect: string[];
   passEnv: string[];
-  /** --allow-domain HOST[:PORT]: network.allow (refused by the backends until the proxy exists). */
+  /** --allow-domain HOST[:PORT]: a network.allow entry (reached through the filtering proxy). */
   allowDomain: string[];
   timeoutMs?: number;
   /** --allow-home: write.allowHome (a writable root may be or contain a home). */

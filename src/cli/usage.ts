@@ -33,7 +33,7 @@ export const POLICY_FLAGS = `policy flags:
   --allow-home          let a writable root be or contain a home directory (start-up files stay read-only)
   --allow-symlinked-roots  accept a workspace or writable root reached through a symlink you own
   --pass-env NAME       pass an environment variable that looks secret (repeatable)
-  --allow-domain HOST[:PORT]  network.allow entry (repeatable; refused until the network proxy exists)
+  --allow-domain HOST[:PORT]  reach HOST (port PORT, or any) through cordon's filtering proxy; *.NAME for names below NAME (repeatable)
   --timeout MS          kill the whole sandbox after MS milliseconds`;
 
 const HELP_LINE = '  -h, --help            this text';

@@ -36,7 +36,7 @@ export const KNOWN_FILTERS: ReadonlySet<string> = new Set([
 ]);
 
 /** Symbols allowed inside filters (everything else would be an unbound variable to sandbox-exec). */
-const FILTER_SYMBOLS: ReadonlySet<string> = new Set(['unix-socket', 'AF_UNIX', 'same-sandbox', 'message']);
+const FILTER_SYMBOLS: ReadonlySet<string> = new Set(['unix-socket', 'AF_UNIX', 'same-sandbox', 'message', 'ip']);
 
 /** `(with message "...")` text cordon writes. */
 const MESSAGE = /^cordon:[A-Za-z0-9_.-]{1,64}:(default|secret|protect|pin|link|network)$/;

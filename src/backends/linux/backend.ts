@@ -1,17 +1,19 @@
 import { lstatSync } from 'node:fs';
 import type { ResultPromise } from 'execa';
+import type { FilteringProxyServer } from '../../network/types.js';
+import { findProxyDoor } from '../../native/proxy-door.js';
 import { compileSeccompFilter } from '../../native/seccomp.js';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import type { SandboxStopper } from '../../termination.js';
 import { failedCheck } from '../failed-check.js';
-import type { Backend, Command, DoctorCheck, Entered, FdCover, LaunchChannels, LaunchPlan, PathVerdict } from '../types.js';
+import type { Backend, Command, DoctorCheck, Entered, FdCover, LaunchChannels, LaunchPlan, PathVerdict, ProxyAccess } from '../types.js';
 import { openExtraFds } from './fd-channels.js';
 import { linuxExplainer } from './explain.js';
 import { coverInheritedFds } from './inherited-fds.js';
 import { bwrapCommandStarted, classifyBwrapFailure } from './launch-failure.js';
 import { PlaceholderSessions, type PlaceholderSessionsOptions } from './placeholder-sessions.js';
 import { ensurePrivateRegistryBase } from './placeholders.js';
-import { planLinux, type LinuxHost } from './plan.js';
+import { planLinux, SANDBOX_PROXY_PORT, type LinuxHost } from './plan.js';
 import { bwrapVersion, findBwrap, probeBwrap, readUsernsFacts, type BwrapProbe } from './probe.js';
 import { linuxSeccompSpec } from './seccomp-rules.js';
 import { releaseBwrap, stopBwrapSandbox } from './stop-sandbox.js';
@@ -29,10 +31,14 @@ export interface LinuxBackendOptions {
 export class LinuxBackend implements Backend<LinuxHost> {
   readonly name = 'linux' as const;
   readonly endsWithParent = true;
+  /** The proxy's listener lives in the sandbox's own network namespace: nothing else can connect. */
+  readonly proxyNeedsCredential = false;
   /** Placeholders for missing protected paths, kept per root while commands run there. */
   readonly placeholders: PlaceholderSessions;
   readonly #probes = new Map<string, BwrapProbe>();
   #filter: Uint8Array | undefined;
+  /** cordon-proxy-door's path, found the first time a network allowlist needs it. */
+  #proxyDoor: string | undefined;
 
   constructor(options: LinuxBackendOptions = {}) {
     this.placeholders = new PlaceholderSessions(options.placeholders);
@@ -56,11 +62,21 @@ export class LinuxBackend implements Backend<LinuxHost> {
       // needs its mount point. One lstat and one realpath, ~20 µs. untrustedDirs (the writable
       // roots) refuse a $TMPDIR reached through a symlink the command could replace.
       hostStateDirs: [ensurePrivateRegistryBase(untrustedDirs)],
+      ...(this.#proxyDoor === undefined ? {} : { proxyDoor: this.#proxyDoor }),
     };
   }
 
-  plan(policy: ResolvedPolicy, command: Command, host: LinuxHost): LaunchPlan {
-    return planLinux(policy, command, host);
+  /**
+   * Nothing listens yet: cordon-proxy-door opens the listener inside the sandbox at launch and
+   * hands it over (openChannels). Finds the door (once), so probe() can put it in the host facts.
+   */
+  proxyAccess(_proxy: FilteringProxyServer): ProxyAccess {
+    this.#proxyDoor ??= findProxyDoor();
+    return { port: SANDBOX_PROXY_PORT };
+  }
+
+  plan(policy: ResolvedPolicy, command: Command, host: LinuxHost, proxy?: ProxyAccess): LaunchPlan {
+    return planLinux(policy, command, host, proxy);
   }
 
   explainer(policy: ResolvedPolicy): (path: string) => PathVerdict {
@@ -109,6 +125,11 @@ export class LinuxBackend implements Backend<LinuxHost> {
       checks.push({ name: 'seccomp filter', ok: host.seccompFilter.length > 0 && host.seccompFilter.length % 8 === 0, detail: `${host.seccompFilter.length / 8} BPF instructions compiled by the native addon` });
     } catch (error) {
       checks.push(failedCheck('bubblewrap + seccomp', error));
+    }
+    try {
+      checks.push({ name: 'network allowlist', ok: true, detail: `cordon-proxy-door at ${findProxyDoor()}` });
+    } catch (error) {
+      checks.push(failedCheck('network allowlist (cordon-proxy-door)', error));
     }
     return checks;
   }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ExtraFd } from '../types.js';
+import { seccompBinding } from '../../native/seccomp.js';
+import type { ExtraFd, ProxyDoor } from '../types.js';
 
 /**
  * Extra descriptors for the launcher (bwrap's seccomp input, its status output) as unlinked
@@ -18,6 +19,10 @@ export interface OpenedFds {
   stdio: number[];
   /** bwrap's status JSON written so far. */
   readStatus(): string;
+  /** Right after the spawn: closes our copy of the door's end and waits for its listener. */
+  launched(): void;
+  /** Present when the plan has a proxy door (network allowlist). */
+  proxyDoor?: ProxyDoor;
   /** Close everything (idempotent). */
   close(): void;
 }
@@ -42,13 +47,22 @@ function anonymousFile(): number {
 export function openExtraFds(extraFds: readonly ExtraFd[]): OpenedFds {
   const opened: number[] = [];
   let statusFd: number | undefined;
+  let door: DoorChannel | undefined;
   const close = () => {
     for (const fd of opened.splice(0)) closeSync(fd);
+    door?.close();
   };
+  const stdio: number[] = [];
   try {
     for (const extra of extraFds) {
+      if (extra.direction === 'both') {
+        door = doorChannel();
+        stdio.push(door.childEnd);
+        continue;
+      }
       const fd = anonymousFile();
       opened.push(fd);
+      stdio.push(fd);
       if (extra.direction === 'in') writeSync(fd, extra.data, 0, extra.data.length, 0);
       else statusFd = fd;
     }
@@ -56,9 +70,10 @@ export function openExtraFds(extraFds: readonly ExtraFd[]): OpenedFds {
     close();
     throw error;
   }
-  const stdio = [...opened];
   return {
     stdio,
+    launched: () => door?.launched(),
+    ...(door === undefined ? {} : { proxyDoor: door.door }),
     readStatus: () => {
       if (statusFd === undefined || !opened.includes(statusFd)) return '';
       const size = fstatSync(statusFd).size;
@@ -67,5 +82,73 @@ export function openExtraFds(extraFds: readonly ExtraFd[]): OpenedFds {
       return buffer.toString('utf8');
     },
     close,
+  };
+}
+
+interface DoorChannel {
+  childEnd: number;
+  door: ProxyDoor;
+  launched(): void;
+  close(): void;
+}
+
+/**
+ * The host's end of the hand-over with cordon-proxy-door (native/proxy_door.c): a socketpair
+ * whose child end becomes the door's CHANNEL_FD. The door sends its listener, then blocks until
+ * `answer`: 'Y' lets it exec the command; closing without it makes it exit 125. Our end stays
+ * open while the receive waits (its poll watches that descriptor), whatever order the command's
+ * end and the receive's callback come in.
+ */
+function doorChannel(): DoorChannel {
+  const binding = seccompBinding();
+  const [hostEnd, childEnd] = binding.socketPair();
+  let childOpen = true;
+  let hostOpen = true;
+  let receiving = false;
+  let closeRequested = false;
+  let settle: { resolve(fd: number): void; reject(error: Error): void } | undefined;
+  const listener = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
+  // A rejection nobody awaits (the spawn itself failed) must not crash the process.
+  listener.catch(() => undefined);
+  const closeHost = () => {
+    if (hostOpen && !receiving) {
+      hostOpen = false;
+      closeSync(hostEnd);
+    }
+  };
+  const closeChild = () => {
+    if (childOpen) {
+      childOpen = false;
+      closeSync(childEnd);
+    }
+  };
+  return {
+    childEnd,
+    door: {
+      listener,
+      answer(ready) {
+        if (!hostOpen || closeRequested) return;
+        // One byte into an empty socket buffer: never blocks.
+        if (ready) writeSync(hostEnd, 'Y');
+        closeHost();
+      },
+    },
+    launched() {
+      // Only the sandbox holds the child end now: if the door dies before sending, we see EOF.
+      closeChild();
+      receiving = true;
+      binding.receiveDescriptor(hostEnd, (fd, errno) => {
+        receiving = false;
+        if (fd >= 0) settle?.resolve(fd);
+        else settle?.reject(new Error(errno === 0 ? 'the sandbox ended before cordon-proxy-door handed over its listener' : `receiving the proxy listener failed (errno ${errno})`));
+        if (closeRequested) closeHost();
+      });
+    },
+    close() {
+      closeChild();
+      closeRequested = true;
+      settle?.reject(new Error('closed before cordon-proxy-door handed over its listener'));
+      closeHost();
+    },
   };
 }

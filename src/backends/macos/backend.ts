@@ -1,9 +1,11 @@
 import { ChildProcess } from 'node:child_process';
 import type { ResultPromise } from 'execa';
+import { SandboxSetupError } from '../../errors.js';
+import type { FilteringProxyServer } from '../../network/types.js';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
 import type { SandboxStopper, StopOutcome } from '../../termination.js';
 import { failedCheck } from '../failed-check.js';
-import type { Backend, Command, DenialWatch, DoctorCheck, Entered, LaunchChannels, LaunchPlan, PathVerdict } from '../types.js';
+import type { Backend, Command, DenialWatch, DoctorCheck, Entered, LaunchChannels, LaunchPlan, PathVerdict, ProxyAccess } from '../types.js';
 import { LOG_BINARY, observedDenials, SeatbeltLogWatch } from './log-watch.js';
 import { macosExplainer } from './explain.js';
 import { classifySeatbeltFailure, seatbeltCommandStarted } from './launch-failure.js';
@@ -28,6 +30,8 @@ export interface MacosBackendOptions {
 export class MacosBackend implements Backend<MacosHost> {
   readonly name = 'macos' as const;
   readonly endsWithParent = false;
+  /** The proxy listens on the host's loopback, which every local process can reach. */
+  readonly proxyNeedsCredential = true;
   readonly #logBinary: string;
   #probe: SeatbeltProbe | undefined;
   #watch: SeatbeltLogWatch | undefined;
@@ -55,8 +59,24 @@ export class MacosBackend implements Backend<MacosHost> {
     return {};
   }
 
-  plan(policy: ResolvedPolicy, command: Command, host: MacosHost): LaunchPlan {
-    return planMacos(policy, command, host);
+  /**
+   * Seatbelt shares the host's network stack (no private loopback as on Linux), so the proxy
+   * listens on the host's 127.0.0.1 now, before planning: the profile must name its port. Any
+   * local process can connect there, so a proxy that asks for no credential is refused before
+   * it listens.
+   */
+  proxyAccess(proxy: FilteringProxyServer): ProxyAccess {
+    const credential = proxy.credential;
+    if (credential === null) {
+      throw new SandboxSetupError("the network proxy asks for no credential, but on macOS it listens on the host's loopback, where any local process could use it", '', {
+        hint: "create the proxy with a credential (the default): cordon's own run path does",
+      });
+    }
+    return { port: proxy.listenOnLoopback(), credential };
+  }
+
+  plan(policy: ResolvedPolicy, command: Command, host: MacosHost, proxy?: ProxyAccess): LaunchPlan {
+    return planMacos(policy, command, host, proxy);
   }
 
   explainer(policy: ResolvedPolicy): (path: string) => PathVerdict {
@@ -65,7 +85,7 @@ export class MacosBackend implements Backend<MacosHost> {
 
   /** sandbox-exec takes nothing beside stdio and reports nothing: no channels. */
   openChannels(): LaunchChannels {
-    return { stdio: [], readStatus: () => '', close: () => {} };
+    return { stdio: [], readStatus: () => '', launched: () => {}, close: () => {} };
   }
 
   enter(_policy: ResolvedPolicy, plan: LaunchPlan): Entered {

@@ -12,9 +12,10 @@ import { comment, rule, sbplRegex, sbplString } from './sbpl.js';
  *   reach securityd can ask for stored passwords; secrets are exactly what we keep out.
  * - com.apple.coreservices.launchservicesd, com.apple.lsd.*: `open`ing apps outside the
  *   sandbox would run them unsandboxed.
- * - network* of any kind, including unix sockets (ssh-agent, docker, mDNSResponder DNS):
- *   the network is off until the filtering proxy exists. The one exception, unix sockets
- *   under the run's own directory (multiprocessing managers, build daemons), is in profile.ts.
+ * - network* of any kind, including unix sockets (ssh-agent, docker, mDNSResponder DNS).
+ *   The only exceptions are in network.ts: unix sockets under the run's own directory
+ *   (multiprocessing managers, build daemons) and, with a network allowlist, TCP to the
+ *   filtering proxy's port on localhost.
  * - process-exec with (with no-sandbox), mach-priv-task-port, process-info of other
  *   sandboxes: ways to act outside the sandbox or inspect other processes.
  * - file-link: a hard link of a secret or protected file would give it a new, unprotected

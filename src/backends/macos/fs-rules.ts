@@ -57,6 +57,11 @@ export interface FsRuleContext {
  */
 export interface RunFacts {
   runDir?: string;
+  /**
+   * Network allowlist: the filtering proxy's port on the host's loopback, the one address the
+   * command may connect to (network.ts). Absent: no IP grant at all.
+   */
+  proxyPort?: number;
 }
 
 /** Writable temp locations: the run's own directory, nothing else (see RunFacts). */

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { PolicyError, type PolicyIssue } from '../../errors.js';
 import { isInside } from '../../policy/paths.js';
 import type { ResolvedPolicy } from '../../policy/resolved.js';
-import type { Command, LaunchPlan } from '../types.js';
+import { allowlistEnv } from '../../network/proxy-env.js';
+import type { Command, LaunchPlan, ProxyAccess } from '../types.js';
+import { checkProxyPort } from './network.js';
 import { buildProfile } from './profile.js';
 import { sessionTag } from './tag.js';
 import { toolCacheEnv } from './tool-caches.js';
@@ -44,27 +46,57 @@ const TEMP_VARIABLES = ['TMPDIR', 'TMP', 'TEMP'] as const;
  *   here in production for a long time. Were it ever not honoured, sandbox-exec would try
  *   to execute a program named `--` and fail: a loud failure, not an unsandboxed run.
  * - The command's cwd is the launcher's cwd: sandbox-exec changes nothing but the profile.
+ *
+ * With a network allowlist, `proxy` is where the filtering proxy already listens (on the host's
+ * loopback: MacosBackend.proxyAccess): the profile grants TCP to that port and nothing else,
+ * and every proxy variable in the env points there with the credential. Without `proxy`, a
+ * policy with allow rules is refused (fail closed: no proxy, no network).
  */
-export function planMacos(policy: ResolvedPolicy, command: Command, host: MacosHost = {}): LaunchPlan {
-  refuseDomainAllowlist(policy, 'macos');
+export function planMacos(policy: ResolvedPolicy, command: Command, host: MacosHost = {}, proxy?: ProxyAccess): LaunchPlan {
+  if (proxy === undefined) refuseDomainAllowlist(policy, 'macos');
+  else validateProxy(policy, proxy);
   validateCommand(command);
   validatePaths(policy);
   if (host.runDir !== undefined) validateRunDir(host.runDir, policy);
-  const run = host.runDir === undefined ? {} : { runDir: host.runDir };
+  const run = { ...(host.runDir === undefined ? {} : { runDir: host.runDir }), ...(proxy === undefined ? {} : { proxyPort: proxy.port }) };
   const tag = sessionTag(host.sessionTag, policy.workspace, command);
   const profile = buildProfile(policy, tag, run);
   return {
     backend: 'macos',
     file: SANDBOX_EXEC,
     args: ['-p', profile.text, ...profile.defines, '--', command.file, ...command.args],
-    // Tool caches go to the run dir, never the user's real (host-trusted) ones: tool-caches.ts.
-    env: host.runDir === undefined ? runEnv(policy.env, undefined) : { ...runEnv(policy.env, host.runDir), ...toolCacheEnv(host.runDir) },
+    env: commandEnv(policy, host.runDir, proxy),
     cwd: policy.cwd,
     extraFds: [],
     placeholders: [],
     runDirs: host.runDir === undefined ? [] : [host.runDir],
     tag,
+    ...(proxy === undefined ? {} : { proxy }),
   };
+}
+
+/**
+ * The command's env: the policy's, with temp dirs and tool caches in the run dir (never the
+ * user's real, host-trusted caches: tool-caches.ts), and with a proxy, every proxy variable
+ * pointing at it. The proxy variables come LAST, over anything inherited or set above: a proxy
+ * variable from the harness would send traffic elsewhere (proxy-env.ts).
+ */
+function commandEnv(policy: ResolvedPolicy, runDir: string | undefined, proxy: ProxyAccess | undefined): Record<string, string> {
+  const env = runDir === undefined ? runEnv(policy.env, undefined) : { ...runEnv(policy.env, runDir), ...toolCacheEnv(runDir) };
+  return proxy === undefined ? env : allowlistEnv(env, policy.network, proxy);
+}
+
+/**
+ * A proxy is for a policy with allow rules only (anything else is a caller's bug), at a real
+ * port, with a credential: on macOS it listens on the host's loopback, where every local
+ * process can reach it, so it must ask who is connecting (MacosBackend.proxyNeedsCredential).
+ */
+function validateProxy(policy: ResolvedPolicy, proxy: ProxyAccess): void {
+  if (policy.network.allow.length === 0) throw new TypeError('a proxy was given for a policy without network.allow');
+  checkProxyPort(proxy.port);
+  if (typeof proxy.credential !== 'string' || proxy.credential.length === 0) {
+    throw new TypeError("the macOS sandbox's proxy listens on the host's loopback and must ask for a credential (proxy.credential)");
+  }
 }
 
 /** TMPDIR and friends name the run's directory, or are absent: never the host's shared temp dir. */

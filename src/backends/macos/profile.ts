@@ -2,7 +2,8 @@ import type { ResolvedPolicy } from '../../policy/resolved.js';
 import { baseRules } from './base.js';
 import { ALL_FEATURES, type ProfileFeatures } from './features.js';
 import { cloneRules, orderedSecretRules, protectRules, readRules, seatbeltTmpDirs, writeRules, type RunFacts } from './fs-rules.js';
-import { comment, ParamTable, rule, subpath } from './sbpl.js';
+import { networkRules } from './network.js';
+import { comment, ParamTable, rule } from './sbpl.js';
 import { messageTag, type RuleKind } from './tag.js';
 
 export interface SeatbeltProfile {
@@ -19,8 +20,10 @@ export interface SeatbeltProfile {
  *  3. reads: everything, minus secrets, plus exceptions (fs-rules.ts);
  *  4. writes: writable roots and the run's own temp dir, minus secrets;
  *  5. protected paths and pins, after every grant so none can override them; APFS clones;
- *  6. network: nothing (a tagged denial, so refusals are attributed in the log), except unix
- *     sockets under the run's own directory.
+ *  6. network (network.ts): everything denied (a tagged denial, so refusals are attributed in
+ *     the log), then the only grants: with a network allowlist, TCP to the filtering proxy's
+ *     port on localhost (`run.proxyPort`); unix sockets under the run's own directory. Without
+ *     a proxy there is no IP grant at all, and the text is what it was before proxies existed.
  * `features` switches single fixes off, for tests that show what each one prevents.
  */
 export function buildProfile(policy: ResolvedPolicy, session: string, run: RunFacts = {}, features: Readonly<ProfileFeatures> = ALL_FEATURES): SeatbeltProfile {
@@ -48,31 +51,8 @@ export function buildProfile(policy: ResolvedPolicy, session: string, run: RunFa
     '',
     ...cloneRules(ctx, secrets),
     '',
-    comment('Network: none. A domain allowlist needs the filtering proxy (plan() refuses it).'),
-    rule('deny', ['network*'], [], message('network')),
-    ...(features.runSockets ? runSocketRules(run, params) : []),
+    ...networkRules(run, params, message('network'), features),
     '',
   ].join('\n');
   return { text, defines: params.defines() };
-}
-
-/**
- * Unix sockets under the run's own directory only: Python multiprocessing managers and
- * forkserver, build daemons and test servers bind a socket in TMPDIR (which is the run dir)
- * and connect to it. The forms are the ones Codex's profile emits for its unix-socket
- * allowlist (`system-socket` for AF_UNIX, `network-bind` with `(local unix-socket ...)`,
- * `network-outbound` with `(remote unix-socket ...)`). Nothing else: not the shared /private/tmp
- * or $TMPDIR, where the user's ssh-agent, docker and other daemons keep theirs, and no IP
- * at all. Without a run dir (a plan for review only) there is no grant.
- */
-function runSocketRules(run: RunFacts, params: ParamTable): string[] {
-  const dirs = seatbeltTmpDirs(run);
-  if (dirs.length === 0) return [];
-  const under = dirs.map((d) => subpath(params.name('TMP_DIR', d)));
-  return [
-    comment("Unix sockets: bound and connected under the run's own directory, nowhere else."),
-    rule('allow', ['system-socket'], ['(socket-domain AF_UNIX)']),
-    rule('allow', ['network-bind'], under.map((f) => `(local unix-socket ${f})`)),
-    rule('allow', ['network-outbound'], under.map((f) => `(remote unix-socket ${f})`)),
-  ];
 }

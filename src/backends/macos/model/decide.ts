@@ -1,3 +1,4 @@
+import { inetFamilyMatches, isInetFamily, type InetEndpoint } from './network-address.js';
 import { head, isList, readSbpl, show, type Node } from './reader.js';
 
 /**
@@ -10,9 +11,10 @@ import { head, isList, readSbpl, show, type Node } from './reader.js';
  * - Filters understood: subpath, literal, regex (JS-compatible subset), require-all,
  *   require-any, require-not, param, global-name, local-name, sysctl-name,
  *   sysctl-name-prefix, `(local unix-socket F)` / `(remote unix-socket F)` (F judged on the
- *   socket's path), socket-domain. Anything else (extension, vnode-type, target, ipc names) is
- *   "unknown": an allow rule that depends on it does not match and a deny rule does, so
- *   the model errs towards deny and can only under-report access, never invent it.
+ *   socket's path), `(local|remote ip|tcp|udp "HOST:PORT")` (network-address.ts),
+ *   socket-domain. Anything else (extension, vnode-type, target, ipc names) is "unknown": an
+ *   allow rule that depends on it does not match and a deny rule does, so the model errs
+ *   towards deny and can only under-report access, never invent it.
  *
  * It models the policy language, not the kernel: callers pass the path Seatbelt would see
  * (symlinks resolved, as the kernel does before the check).
@@ -33,8 +35,13 @@ export interface Target {
   path?: string;
   /** For mach-lookup, sysctl-read, ...: the service or sysctl name; for system-socket, the domain (AF_UNIX). */
   name?: string;
-  /** For network-bind / network-outbound on a unix socket: which end `path` is (bind: local, connect: remote). */
+  /**
+   * For network-bind / network-outbound: which end the address is (bind: local, connect:
+   * remote): `path` for a unix socket, `ip` for an internet one.
+   */
   socket?: 'local' | 'remote';
+  /** For network-* on an internet socket: the address (as the kernel sees it), port and transport. */
+  ip?: InetEndpoint;
 }
 
 export interface Verdict {
@@ -123,8 +130,11 @@ export class SeatbeltModel {
       case 'local':
       case 'remote': {
         const [family, inner] = items;
-        if (family?.type !== 'symbol' || family.value !== 'unix-socket') return 'unknown';
-        if (target.socket !== name) return false;
+        if (family?.type !== 'symbol') return 'unknown';
+        if (isInetFamily(family.value)) return inetFamilyMatches(name, family.value, inner === undefined ? undefined : this.#value(inner), target);
+        if (family.value !== 'unix-socket') return 'unknown';
+        // A unix socket is named by its path; an internet socket never matches this family.
+        if (target.socket !== name || target.ip !== undefined) return false;
         return inner === undefined ? true : this.#filter(inner, target);
       }
       case 'socket-domain':
