@@ -4,14 +4,18 @@ import { HomeLocator, type HomeLocation } from '../policy/home-locations.js';
 import { isInside, kindOf, realpathLoose } from '../policy/paths.js';
 import { HOME_PARENTS, isSystemDir } from '../policy/system-dirs.js';
 import type { Denial } from '../sandbox-report.js';
+import { widenNetwork } from './widen-network.js';
 
 /**
- * The smallest widening that would allow one denial, or why none is offered. Only writes are
- * ever widened, and only to an existing directory the resolver would accept as a writable
- * root: so a proposal can be fed straight back as the next call's policy.
+ * The smallest widening that would allow one denial, or why none is offered. Only writes and
+ * network connections are ever widened: a write to an existing directory the resolver would
+ * accept as a writable root, a connection to exactly its host and port (widen-network.ts); so
+ * a proposal can be fed straight back as the next call's policy.
  */
 export type Widening =
   | { allow: string; display: string }
+  /** A network.allow entry (widen-network.ts). */
+  | { allowHost: string }
   | { refused: string };
 
 /** What a proposal is checked against: whose homes are in play. */
@@ -34,7 +38,6 @@ export function wideningFacts(home: string, homes: readonly string[]): WideningF
   return { home, homes, startup };
 }
 
-export const NETWORK_REFUSAL = 'a domain allowlist needs the filtering proxy (not in this version)';
 export const SECRET_REFUSAL = 'a secret: not proposed';
 export const PROTECTED_REFUSAL = 'a protected path: kept read-only so that host tools never act on what a command wrote there (not proposed)';
 export const SECCOMP_REFUSAL = 'the seccomp filter is not widened by policy: unix sockets and this system call stay denied';
@@ -62,7 +65,7 @@ const TOOL_CACHES: readonly string[] = [
 ];
 
 export function widen(denial: Denial, facts: WideningFacts): Widening {
-  if (denial.kind === 'network') return { refused: NETWORK_REFUSAL };
+  if (denial.kind === 'network') return widenNetwork(denial);
   if (denial.kind === 'socket' || denial.kind === 'syscall') return { refused: SECCOMP_REFUSAL };
   // Every read the sandbox stops is of a secret or a read.deny path: never offered back.
   if (denial.kind === 'read' || /^denied\b|secret/.test(denial.rule)) return { refused: SECRET_REFUSAL };

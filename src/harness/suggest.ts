@@ -39,8 +39,9 @@ export interface SuggestOptions {
 /**
  * The smallest widening that would allow `denials`: writes become `write.allow` of the nearest
  * existing directory (a tool's own cache directory for caches), never `/`, a home as a whole, a
- * system directory or a start-up location. Secrets, protected paths, sockets and syscalls are
- * never proposed; network needs the filtering proxy, which this version does not have.
+ * system directory or a start-up location; refused connections become `network.allow` of
+ * exactly that host and port (never a wildcard, never what network.deny or the rebinding rule
+ * refused). Secrets, protected paths, sockets and syscalls are never proposed.
  */
 export function suggestPolicy(denials: readonly Denial[], policy: Policy, options: SuggestOptions = {}): PolicySuggestion {
   const base = parsePolicy(structuredClone(policy));
@@ -52,10 +53,16 @@ export function suggestPolicy(denials: readonly Denial[], policy: Policy, option
 
   const refused: PolicySuggestion['refused'] = [];
   const added: Addition[] = [];
+  const hosts: Array<{ entry: string; change: PolicySuggestion['changes'][number] }> = [];
   for (const denial of denials) {
     const w = widen(denial, facts);
     if ('refused' in w) {
       refused.push({ denial, reason: w.refused });
+      continue;
+    }
+    if ('allowHost' in w) {
+      if (base.network.allow.includes(w.allowHost)) refused.push({ denial, reason: `${w.allowHost} is already in network.allow: the denial has another cause` });
+      else hosts.push({ entry: w.allowHost, change: { denial, change: `allow connections to ${w.allowHost} (network.allow)` } });
       continue;
     }
     if (existing.some((root) => isInside(w.allow, root))) {
@@ -68,8 +75,13 @@ export function suggestPolicy(denials: readonly Denial[], policy: Policy, option
     else added.push({ dir: w.allow, changes: [change] });
   }
   const accepted = options.workspace === undefined ? added : keepAccepted(base, added, refused, options.workspace, env, home);
-  const widened: Policy = { ...base, write: { ...base.write, allow: [...base.write.allow, ...accepted.map((a) => a.dir)] } };
-  return { policy: parsePolicy(widened), changes: accepted.flatMap((a) => a.changes), refused };
+  const newHosts = [...new Set(hosts.map((h) => h.entry))];
+  const widened: Policy = {
+    ...base,
+    write: { ...base.write, allow: [...base.write.allow, ...accepted.map((a) => a.dir)] },
+    ...(newHosts.length === 0 ? {} : { network: { ...base.network, allow: [...base.network.allow, ...newHosts] } }),
+  };
+  return { policy: parsePolicy(widened), changes: [...accepted.flatMap((a) => a.changes), ...hosts.map((h) => h.change)], refused };
 }
 
 /** One directory proposed, with the denials it allows. */

@@ -58,13 +58,12 @@ describe('suggestPolicy: the smallest widening, fed straight back', () => {
     expect(checked.refused[0]!.reason).toMatch(/resolver refuses it: .*home directory/);
   });
 
-  it('secrets, protected paths, network and sockets are refused with a reason', () => {
+  it('secrets, protected paths and sockets are refused with a reason', () => {
     const { t, home, opts } = setup();
     const denials: Denial[] = [
       { kind: 'read', path: `${home}/.ssh/id_rsa`, rule: 'denied: default secret: ~/.ssh', certainty: 'inferred' },
       write(`${home}/.ssh/known_hosts`, 'denied: default secret: ~/.ssh'),
       write(t.path('ws/.git/hooks/pre-commit'), 'protected: protect .git/hooks'),
-      { kind: 'network', host: 'registry.npmjs.org', port: 443, rule: 'network: none', certainty: 'inferred' },
       { kind: 'socket', path: '/var/run/docker.sock', rule: 'seccomp: no unix sockets', certainty: 'inferred' },
     ];
     const s = suggestPolicy(denials, parsePolicy({}), opts);
@@ -73,10 +72,51 @@ describe('suggestPolicy: the smallest widening, fed straight back', () => {
       'a secret: not proposed',
       'a secret: not proposed',
       expect.stringMatching(/^a protected path/),
-      'a domain allowlist needs the filtering proxy (not in this version)',
       expect.stringMatching(/seccomp filter is not widened/),
     ]);
-    expect(withSuggestions(denials, { home, homes: [home] }).map((d) => d.suggestion)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(withSuggestions(denials, { home, homes: [home] }).map((d) => d.suggestion)).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('a refused connection becomes network.allow of exactly that host and port, and the result parses', () => {
+    const { home, opts } = setup();
+    const denials: Denial[] = [
+      { kind: 'network', host: 'registry.npmjs.org', port: 443, rule: 'network: none', certainty: 'inferred' },
+      { kind: 'network', host: 'registry.npmjs.org', port: 443, rule: 'network.allow (no entry matches)', certainty: 'observed' },
+      { kind: 'network', host: '0x7f.1', port: 8080, rule: 'network.allow (no entry matches)', certainty: 'observed' },
+      { kind: 'network', host: '::1', port: 5432, rule: 'network.allow (no entry matches)', certainty: 'observed' },
+      { kind: 'network', host: 'pypi.org', rule: 'network: none', certainty: 'inferred' },
+    ];
+    const s = suggestPolicy(denials, parsePolicy({ network: { allow: ['github.com'] } }), opts);
+    expect(s.refused).toEqual([]);
+    // Canonical spellings, one entry per host:port, added after what was there; never a wildcard.
+    expect(s.policy.network.allow).toEqual(['github.com', 'registry.npmjs.org:443', '127.0.0.1:8080', '[::1]:5432', 'pypi.org']);
+    expect(s.changes.map((c) => c.change)).toContain('allow connections to registry.npmjs.org:443 (network.allow)');
+    expect(withSuggestions(denials, { home, homes: [home] }).map((d) => d.suggestion)).toEqual([
+      'network.allow registry.npmjs.org:443',
+      'network.allow registry.npmjs.org:443',
+      'network.allow 127.0.0.1:8080',
+      'network.allow [::1]:5432',
+      'network.allow pypi.org',
+    ]);
+  });
+
+  it('never proposes what network.deny or the rebinding rule refused, or a metadata address', () => {
+    const { opts } = setup();
+    const denials = [
+      { kind: 'network', host: 'evil.example', port: 443, rule: 'network.deny: evil.example', certainty: 'observed' },
+      { kind: 'network', host: 'intranet.example', port: 80, rule: 'network.allow: intranet.example', reason: 'intranet.example resolves to 10.0.0.5: a private address', certainty: 'observed' },
+      { kind: 'network', host: '169.254.169.254', port: 80, rule: 'network.allow (no entry matches)', certainty: 'observed' },
+      { kind: 'network', host: 'github.com', port: 443, rule: 'network.allow (no entry matches)', certainty: 'observed' },
+    ] as Denial[];
+    const s = suggestPolicy(denials, parsePolicy({ network: { allow: ['github.com:443'] } }), opts);
+    expect(s.changes).toEqual([]);
+    expect(s.refused.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/^refused by network\.deny/),
+      expect.stringMatching(/resolves to 10\.0\.0\.5.*not proposed/),
+      'a cloud metadata address: not proposed',
+      expect.stringMatching(/already in network\.allow/),
+    ]);
+    expect(s.policy.network.allow).toEqual(['github.com:443']);
   });
 
   it('a missing tool directory is not proposed (only existing directories resolve); the input policy is not changed', () => {
