@@ -65,6 +65,7 @@ export function renderReport(r) {
       [
         ['sandboxedSpawn / bwrap floor', `${x(r.ratios.cordonOverFloor)} (+${ms(r.ratios.cordonMinusFloorMs)})`],
         ['sandboxedSpawn / peer (srt)', x(r.ratios.cordonOverPeer)],
+        ['network allowlist mode / deny-all (sandboxedSpawn)', `+${ms(r.ratios.allowlistMinusDenyAllMs)} per command`],
         ['bwrap floor / bare spawn', x(r.ratios.floorOverBare)],
         ['`cordon run -- true` / `node -e 0`', x(r.ratios.cliCordonOverNode)],
         ['`cordon run -- true` / `srt true`', x(r.ratios.cliCordonOverPeer)],
@@ -76,7 +77,7 @@ export function renderReport(r) {
   out.push(table(['target', 'wanted', 'measured', 'met'], r.targets.map((t) => [t.name, t.target, t.unit === 'ms' ? ms(t.value) : x(t.value), t.met ? 'yes' : '**no**'])), '');
   out.push(`## Per command, \`true\`, ${r.runs} interleaved rounds`, '');
   if (Number.isFinite(r.peerInitMs)) out.push(`Peer initialised once in ${ms(r.peerInitMs)} before the rounds.`, '');
-  out.push(latencyTable(r.perCommand, [{ key: 'bare', label: 'bare' }, { key: 'floor', label: 'floor' }, { key: 'peer', label: 'peer' }]), '');
+  out.push(latencyTable(r.perCommand, [{ key: 'bare', label: 'bare' }, { key: 'floor', label: 'floor' }, { key: 'cordon', label: 'deny-all' }, { key: 'peer', label: 'peer' }]), '');
   out.push(`## CLI cold start, ${r.runs} interleaved rounds`, '');
   out.push(latencyTable(r.cli, [{ key: 'node', label: 'node -e 0' }, { key: 'peer', label: 'srt' }]), '');
   out.push(`## First call in a fresh process (${r.firstCall.reps} processes each)`, '');

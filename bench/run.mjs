@@ -20,7 +20,7 @@ import { microbench, phaseBreakdown } from './phases.mjs';
 import { bwrapVersion } from '../dist/backends/linux/probe.js';
 import { renderReport } from './report.mjs';
 import { ratio } from './stats.mjs';
-import { bareSubject, cordonSubject, floorSubject } from './subjects.mjs';
+import { bareSubject, cordonAllowlistSubject, cordonSubject, floorSubject } from './subjects.mjs';
 import { throughput } from './throughput.mjs';
 import { listTop, makeLargeWorkspace, makeWorkspace, removeWorkspace } from './workspace.mjs';
 
@@ -105,7 +105,7 @@ async function measure({ workspace, pristine, large, peerSettings, runs, reps })
   log(peer.unavailable ? `peer unavailable: ${peer.unavailable}` : `peer initialised in ${peer.initMs.toFixed(0)} ms`);
   try {
     log(`per-command, ${runs} interleaved rounds (+${warmup} warm-up)`);
-    const perCommand = await interleave([bareSubject(), floor, cordonSubject(workspace), peer], runs, warmup);
+    const perCommand = await interleave([bareSubject(), floor, cordonSubject(workspace), cordonAllowlistSubject(workspace), peer], runs, warmup);
     log('phase breakdown and per-step costs');
     const phases = await phaseBreakdown(workspace, runs, floor);
     const micro = microbench(large);
@@ -142,6 +142,7 @@ function assemble(m, { runs, reps, json, started, loadAtStart, rev }) {
       cordonOverPeer: ratio(med.cordon, med.peer),
       floorOverBare: ratio(med.floor, med.bare),
       cordonMinusFloorMs: med.cordon - med.floor,
+      allowlistMinusDenyAllMs: med.allowlist - med.cordon,
       cliCordonOverNode: ratio(cliMed.cordon, cliMed.node),
       cliCordonOverPeer: ratio(cliMed.cordon, cliMed.peer),
     },

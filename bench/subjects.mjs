@@ -46,3 +46,16 @@ export function cordonSubject(workspace) {
     run: () => sandboxedSpawn('true', [], { workspace }),
   };
 }
+
+/**
+ * 4. cordon with a network allowlist: the same `true`, plus what the mode costs per command (a
+ * proxy of its own, cordon-proxy-door opening its listener in the sandbox and handing it over,
+ * one more exec). Next to 3 (deny-all), the difference is the mode's price.
+ */
+export function cordonAllowlistSubject(workspace) {
+  return {
+    name: "cordon sandboxedSpawn('true'), network allowlist",
+    key: 'allowlist',
+    run: () => sandboxedSpawn('true', [], { workspace, policy: { network: { allow: ['registry.npmjs.org'] } } }),
+  };
+}
