@@ -106,6 +106,7 @@ function doorChannel(): DoorChannel {
   let hostOpen = true;
   let receiving = false;
   let closeRequested = false;
+  let answered = false;
   let settle: { resolve(fd: number): void; reject(error: Error): void } | undefined;
   const listener = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
   // A rejection nobody awaits (the spawn itself failed) must not crash the process.
@@ -127,9 +128,11 @@ function doorChannel(): DoorChannel {
     door: {
       listener,
       answer(ready) {
-        if (!hostOpen || closeRequested) return;
+        if (!hostOpen || closeRequested || answered) return;
+        answered = true;
         // One byte into an empty socket buffer: never blocks.
         if (ready) writeSync(hostEnd, 'Y');
+        // Still receiving (an answer before the listener arrived): the callback closes it.
         closeHost();
       },
     },
@@ -141,7 +144,7 @@ function doorChannel(): DoorChannel {
         receiving = false;
         if (fd >= 0) settle?.resolve(fd);
         else settle?.reject(new Error(errno === 0 ? 'the sandbox ended before cordon-proxy-door handed over its listener' : `receiving the proxy listener failed (errno ${errno})`));
-        if (closeRequested) closeHost();
+        if (closeRequested || answered) closeHost();
       });
     },
     close() {
