@@ -286,23 +286,22 @@ function connectProxy(proxy: FilteringProxyServer, channels: LaunchChannels): Pr
   if (door !== undefined) {
     door.listener
       .then(async (fd) => {
+        if (fd === undefined) return false; // the sandbox ended before the hand-over: not the proxy's failure
         try {
           await proxy.acceptOn(fd);
         } catch (error) {
           closeQuietly(fd);
           throw error;
         }
+        return true;
       })
       .then(
-        () => door.answer(true),
+        (ready) => door.answer(ready),
         (error: unknown) => {
-          // The door's own exit (bwrap failed, or the sandbox was killed) is not a proxy failure.
-          if (!/ended before|closed before/.test(error instanceof Error ? error.message : '')) {
-            failure = new SandboxSetupError(`the network proxy could not come up, so the command was not run: ${error instanceof Error ? error.message : String(error)}`, '', {
-              hint: 'run the command again; if it persists, run `cordon doctor`',
-              cause: error,
-            });
-          }
+          failure = new SandboxSetupError(`the network proxy could not come up, so the command was not run: ${error instanceof Error ? error.message : String(error)}`, '', {
+            hint: 'run the command again; if it persists, run `cordon doctor`',
+            cause: error,
+          });
           door.answer(false);
         },
       );

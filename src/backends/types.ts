@@ -97,8 +97,12 @@ export interface Entered {
  * command (native/proxy_door.c).
  */
 export interface ProxyDoor {
-  /** The listening socket the door sent; rejects when the launcher ended without sending one. */
-  listener: Promise<number>;
+  /**
+   * The listening socket the door sent; undefined when the sandbox ended (or the channels were
+   * closed) before it sent one: no proxy failure, the launch itself failed or was stopped.
+   * Rejects only when receiving failed.
+   */
+  listener: Promise<number | undefined>;
   /** true: the proxy accepts on it, run the command; false: it never will (the door exits 125). */
   answer(ready: boolean): void;
 }

@@ -478,13 +478,30 @@ class NotASocketListener extends LinuxBackend {
     this.swapped += 1;
     // The proxy is handed /dev/null instead of the door's listener (which is closed when it
     // arrives): listen() on it fails as it would on a broken hand-over.
-    door.listener.then((fd) => closeSync(fd), () => undefined);
+    door.listener.then((fd) => fd !== undefined && closeSync(fd), () => undefined);
     const listener = this.early ? Promise.resolve(openSync('/dev/null', 'r')) : door.listener.then(() => openSync('/dev/null', 'r'));
     return { ...channels, proxyDoor: { listener, answer: (ready) => door.answer(ready) } };
   }
 }
 
 describeSandbox('network allowlist: setup', () => {
+  it('a kill while the door waits, or right after, ends the sandbox and the call settles as killed', async () => {
+    const ws = workspace();
+    for (const delayMs of [0, 1, 5, 20]) {
+      const sub = sandboxedSpawn('sh', ['-c', 'touch ran; sleep 30'], { workspace: ws, reject: false, policy: allow(`${LOCAL}:9`) });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      sub.kill();
+      const r = await sub;
+      expect(r.failed, `delay ${delayMs}`).toBe(true);
+      expect(r.isTerminated || r.isCanceled, `delay ${delayMs}`).toBe(true);
+    }
+    // With a longer wait the command runs (the control): 'ran' appears.
+    const sub = sandboxedSpawn('sh', ['-c', 'touch ran; sleep 30'], { workspace: ws, reject: false, policy: allow(`${LOCAL}:9`), timeout: 1500 });
+    const r = await sub;
+    expect(r.timedOut).toBe(true);
+    expect(existsSync(path.join(ws, 'ran'))).toBe(true);
+  });
+
   it.each([
     ['after the listener arrived', false],
     ['before it arrived (the refusal must still reach the door once the receive ends)', true],

@@ -107,8 +107,8 @@ function doorChannel(): DoorChannel {
   let receiving = false;
   let closeRequested = false;
   let answered = false;
-  let settle: { resolve(fd: number): void; reject(error: Error): void } | undefined;
-  const listener = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
+  let settle: { resolve(fd: number | undefined): void; reject(error: Error): void } | undefined;
+  const listener = new Promise<number | undefined>((resolve, reject) => (settle = { resolve, reject }));
   // A rejection nobody awaits (the spawn itself failed) must not crash the process.
   listener.catch(() => undefined);
   const closeHost = () => {
@@ -143,14 +143,15 @@ function doorChannel(): DoorChannel {
       binding.receiveDescriptor(hostEnd, (fd, errno) => {
         receiving = false;
         if (fd >= 0) settle?.resolve(fd);
-        else settle?.reject(new Error(errno === 0 ? 'the sandbox ended before cordon-proxy-door handed over its listener' : `receiving the proxy listener failed (errno ${errno})`));
+        else if (errno === 0) settle?.resolve(undefined); // the sandbox ended first
+        else settle?.reject(new Error(`receiving the proxy listener failed (errno ${errno})`));
         if (closeRequested || answered) closeHost();
       });
     },
     close() {
       closeChild();
       closeRequested = true;
-      settle?.reject(new Error('closed before cordon-proxy-door handed over its listener'));
+      settle?.resolve(undefined);
       closeHost();
     },
   };
