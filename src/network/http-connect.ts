@@ -39,7 +39,7 @@ export async function handleConnect(context: ProxyContext, request: IncomingMess
   }
   let upstream: net.Socket;
   try {
-    upstream = await dialJudged(judgement.addresses, target.port, context.limits.connectTimeoutMs, context.track);
+    upstream = await dialJudged(judgement.addresses, target.port, context.limits.connectTimeoutMs, context);
   } catch (error) {
     endWithStatus(client, 502, `cordon: could not connect to ${target.host}:${target.port}: ${(error as Error).message}`);
     return;

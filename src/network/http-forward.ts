@@ -11,9 +11,16 @@ import type { ProxyContext } from './types.js';
 // credential in Proxy-Authorization must not reach the target.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
 
+/**
+ * Headers that say where a message ends or whom it is for: a Connection header may not name
+ * them (`Connection: content-length` would strip the framing and let a body run into the next
+ * request on the upstream connection: smuggling).
+ */
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'host']);
+
 /** rawHeaders without hop-by-hop ones and without those the Connection header names. */
 function endToEnd(rawHeaders: readonly string[], connection: string | string[] | undefined): string[] {
-  const named = new Set(String(connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+  const named = new Set(String(connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter((name) => name && !FRAMING.has(name)));
   const kept: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
@@ -65,7 +72,7 @@ export async function handleForward(context: ProxyContext, req: http.IncomingMes
   if (res.destroyed) return;
   let socket: net.Socket;
   try {
-    socket = await dialJudged(judgement.addresses, target.port, context.limits.connectTimeoutMs, context.track);
+    socket = await dialJudged(judgement.addresses, target.port, context.limits.connectTimeoutMs, context);
   } catch (error) {
     answer(res, 502, `cordon: could not connect to ${target.host}:${target.port}: ${(error as Error).message}`);
     req.resume();
@@ -76,14 +83,43 @@ export async function handleForward(context: ProxyContext, req: http.IncomingMes
     return;
   }
   socket.setTimeout(context.limits.idleTimeoutMs, () => socket.destroy(new Error(`no traffic for ${context.limits.idleTimeoutMs} ms`)));
-  const headers = [...endToEnd(req.rawHeaders, req.headers.connection), 'Host', target.authority, 'Connection', 'close'];
+  // The body's framing is stated, never left to the method: Node sends a GET's body unframed
+  // (no chunking by default), which the server would read as the start of another request.
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  const headers = [...endToEnd(req.rawHeaders, req.headers.connection), 'Host', target.authority, 'Connection', 'close', ...(chunked ? ['Transfer-Encoding', 'chunked'] : [])];
   const upstream = http.request({ method: req.method, path: target.path, headers, setHost: false, createConnection: () => socket });
-  upstream.on('response', (upstreamRes) => {
-    res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, endToEnd(upstreamRes.rawHeaders, upstreamRes.headers.connection));
-    upstreamRes.pipe(res);
-    upstreamRes.on('error', () => res.destroy());
+  upstream.on('response', (upstreamRes) => relayResponse(upstreamRes, res, target));
+  // A 101 (Switching Protocols) is not relayed: plain-HTTP upgrades are refused (http-server.ts).
+  upstream.on('upgrade', (_upstreamRes, upgraded) => {
+    upgraded.destroy();
+    answer(res, 502, `cordon: ${target.host}:${target.port} switched protocols; use CONNECT for that`);
   });
   upstream.on('error', (error) => answer(res, 502, `cordon: ${target.host}:${target.port}: ${error.message}`));
   res.on('close', () => upstream.destroy());
-  req.pipe(upstream);
+  if (chunked || req.headers['content-length'] !== undefined) req.pipe(upstream);
+  else {
+    req.resume();
+    upstream.end();
+  }
+}
+
+/**
+ * The upstream's answer, passed on. What the upstream sends is the upstream's choice, so
+ * nothing of it may throw here (an exception in this event handler would take down the
+ * harness): a status Node cannot write (below 200 after the parser's own 1xx handling, above
+ * 999) or headers it refuses become a 502; the reason phrase is not passed on at all (it may
+ * carry bytes Node refuses; clients go by the number).
+ */
+function relayResponse(upstreamRes: http.IncomingMessage, res: http.ServerResponse, target: { host: string; port: number }): void {
+  const status = upstreamRes.statusCode ?? 0;
+  try {
+    if (!Number.isInteger(status) || status < 200 || status > 999) throw new Error(`status ${status}`);
+    res.writeHead(status, endToEnd(upstreamRes.rawHeaders, upstreamRes.headers.connection));
+  } catch (error) {
+    upstreamRes.destroy();
+    answer(res, 502, `cordon: ${target.host}:${target.port} sent a response the proxy cannot pass on (${error instanceof Error ? error.message : String(error)})`);
+    return;
+  }
+  upstreamRes.pipe(res);
+  upstreamRes.on('error', () => res.destroy());
 }

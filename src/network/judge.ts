@@ -1,3 +1,4 @@
+import { canonicalHost, hostKind } from '../policy/network/host.js';
 import type { Decide, NetworkDecision, ProxyDenial, Resolve } from './types.js';
 import type { Target } from './target.js';
 
@@ -47,9 +48,14 @@ async function resolveWithin(resolve: Resolve, host: string, timeoutMs: number):
 export async function judge(target: Target, decide: Decide, resolve: Resolve, timeoutMs: number): Promise<Judgement> {
   const byName = safeDecide(decide, target);
   if (!byName.allowed) return refusal(target, byName);
+  // An address is dialled as the address the policy judged, never looked up: the system
+  // resolver reads some spellings that are addresses to a URL parser (`127.0.0.1.`,
+  // `0x7f.0x.0x.1`) as NAMES, and would answer them from /etc/hosts or DNS with an address
+  // nobody judged (and send a query out for them).
+  const literal = literalAddress(target.host);
   let addresses: string[];
   try {
-    addresses = [...(await resolveWithin(resolve, target.host, timeoutMs))];
+    addresses = literal !== undefined ? [literal] : [...(await resolveWithin(resolve, target.host, timeoutMs))];
   } catch (error) {
     return { kind: 'unresolved', message: `could not resolve ${target.host}: ${(error as Error)?.message ?? String(error)}` };
   }
@@ -57,4 +63,10 @@ export async function judge(target: Target, decide: Decide, resolve: Resolve, ti
   const byAddress = safeDecide(decide, target, addresses);
   if (!byAddress.allowed) return refusal(target, byAddress);
   return { kind: 'allowed', addresses };
+}
+
+/** The canonical address a host spelling stands for (every numeric IPv4/IPv6 form), or undefined for a name. */
+function literalAddress(host: string): string | undefined {
+  const canonical = canonicalHost(host);
+  return canonical !== undefined && hostKind(canonical) !== 'name' ? canonical : undefined;
 }

@@ -69,6 +69,7 @@ export function createFilteringProxy(options: FilteringProxyOptions): ProxyCore 
   const denials: ProxyDenial[] = [];
   let dropped = 0;
   let closed = false;
+  let upstreams = 0;
 
   const context: ProxyContext = {
     decide: options.decide,
@@ -83,6 +84,17 @@ export function createFilteringProxy(options: FilteringProxyOptions): ProxyCore 
       }
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
+    },
+    reserveUpstream() {
+      if (upstreams >= limits.maxConnections) return undefined;
+      upstreams += 1;
+      let released = false;
+      return () => {
+        if (!released) {
+          released = true;
+          upstreams -= 1;
+        }
+      };
     },
     recordDenial(denial) {
       if (denials.length < limits.maxDenials) denials.push(denial);

@@ -91,7 +91,7 @@ async function connect(context: ProxyContext, client: net.Socket, reader: ByteRe
   }
   let upstream: net.Socket;
   try {
-    upstream = await dialJudged(judgement.addresses, target.port, context.limits.connectTimeoutMs, context.track);
+    upstream = await dialJudged(judgement.addresses, target.port, context.limits.connectTimeoutMs, context);
   } catch (error) {
     client.end(socksReply((error as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? REPLY.connectionRefused : REPLY.hostUnreachable));
     return;

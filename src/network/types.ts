@@ -36,7 +36,7 @@ export interface ProxyLimits {
   handshakeTimeoutMs: number;
   /** Time allowed for resolving a name and for each connection attempt upstream. */
   connectTimeoutMs: number;
-  /** Client connections served at once; more are closed at accept. */
+  /** Client connections served at once (more are closed at accept), and upstream connections open at once. */
   maxConnections: number;
   /** Denials kept; later ones are counted in `droppedDenials` only (a command could loop forever). */
   maxDenials: number;
@@ -94,5 +94,11 @@ export interface ProxyContext {
   limits: ProxyLimits;
   /** Registers a socket so close() can end it. */
   track(socket: import('node:net').Socket): void;
+  /**
+   * Takes one of the proxy's upstream connection slots (`maxConnections` of them, for all
+   * clients together: pipelined requests on one client connection would otherwise each dial
+   * their own); returns its release, or undefined when none is free.
+   */
+  reserveUpstream(): (() => void) | undefined;
   recordDenial(denial: ProxyDenial): void;
 }
