@@ -1,4 +1,5 @@
 import { formatQuarantine, printable, type Denial, type SandboxReport } from '../sandbox-report.js';
+import { hostPort } from '../policy/network/decide.js';
 
 /**
  * What a harness shows its model or user after a command: one line per thing the sandbox
@@ -21,6 +22,6 @@ export function formatDenial(denial: Denial): string {
 }
 
 function target(denial: Denial): string {
-  if (denial.host !== undefined) return denial.port === undefined ? denial.host : `${denial.host}:${denial.port}`;
+  if (denial.host !== undefined) return denial.port === undefined ? denial.host : hostPort(denial.host, denial.port);
   return denial.path ?? '(unnamed)';
 }

@@ -70,6 +70,8 @@ export function createFilteringProxy(options: FilteringProxyOptions): ProxyCore 
   let dropped = 0;
   let closed = false;
   let upstreams = 0;
+  /** HTTP clients whose first request head has not arrived yet: their handshake timers. */
+  const awaitingHead = new WeakMap<net.Socket, NodeJS.Timeout>();
 
   const context: ProxyContext = {
     decide: options.decide,
@@ -96,6 +98,10 @@ export function createFilteringProxy(options: FilteringProxyOptions): ProxyCore 
         }
       };
     },
+    headReceived(socket) {
+      clearTimeout(awaitingHead.get(socket));
+      awaitingHead.delete(socket);
+    },
     recordDenial(denial) {
       if (denials.length < limits.maxDenials) denials.push(denial);
       else dropped += 1;
@@ -119,6 +125,11 @@ export function createFilteringProxy(options: FilteringProxyOptions): ProxyCore 
         void handleSocks5(context, socket, first);
         return;
       }
+      // Node's own head timeout never runs here (the HTTP server does not listen, so it never
+      // starts its timer sweep): the first head must arrive within the handshake time.
+      const timer = setTimeout(() => socket.destroy(), limits.handshakeTimeoutMs);
+      awaitingHead.set(socket, timer);
+      socket.once('close', () => context.headReceived(socket));
       // Hand the connection to Node's HTTP parser with the sniffed bytes put back. Paused so
       // nothing flows before the parser listens; the server does not resume a socket that was
       // explicitly paused, so resume it once the parser is attached (measured: without this,

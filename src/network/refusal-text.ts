@@ -1,10 +1,10 @@
 import type net from 'node:net';
 import type { ProxyDenial } from './types.js';
+import { hostPort } from '../policy/network/decide.js';
 
 /** The one line a refused client reads (HTTP body, CONNECT response body). */
 export function refusalLine(denial: ProxyDenial): string {
-  const host = denial.host.includes(':') ? `[${denial.host}]` : denial.host;
-  return `cordon: network access to ${host}:${denial.port} refused by ${denial.rule}: ${denial.reason}`;
+  return `cordon: network access to ${hostPort(denial.host, denial.port)} refused by ${denial.rule}: ${denial.reason}`;
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {

@@ -100,5 +100,7 @@ export interface ProxyContext {
    * their own); returns its release, or undefined when none is free.
    */
   reserveUpstream(): (() => void) | undefined;
+  /** A client's first request head has arrived: its handshake timeout ends (proxy.ts). */
+  headReceived(socket: import('node:net').Socket): void;
   recordDenial(denial: ProxyDenial): void;
 }

@@ -35,7 +35,6 @@ async function rawServer(host: string, reply: (received: string, socket: net.Soc
   await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
   state.port = (server.address() as net.AddressInfo).port;
   closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  closers.push(() => server.emit('close'));
   return state;
 }
 
@@ -139,5 +138,38 @@ describe('network proxy hardening (red-team regressions)', () => {
     // The body is framed, so the server reads GET /smuggled as body bytes, not as a request.
     expect(head).toMatch(/\r\nTransfer-Encoding: chunked(\r\n|$)/i);
     expect(wire).toContain(`${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`);
+  });
+
+  it("a client that trickles its first request head is cut off after the handshake time (Node's own head timeout never runs here)", async () => {
+    const upstream = await rawServer(LOCAL, (received, socket) => headEnd(received) && socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    const proxy = await proxyFor([`${LOCAL}:${upstream.port}`], { limits: { handshakeTimeoutMs: 400 } });
+    const head = `GET http://${LOCAL}:${upstream.port}/ HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(60)}\r\n\r\n`;
+    const socket = net.connect(proxy.port, LOCAL);
+    let closedAfter = -1;
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      socket.on('close', () => {
+        closedAfter = sent;
+        resolve();
+      });
+      socket.on('error', () => undefined);
+      // One byte every 50 ms: the whole head would take several seconds.
+      const timer = setInterval(() => {
+        if (sent >= head.length || socket.destroyed) {
+          clearInterval(timer);
+          if (sent >= head.length) resolve();
+          return;
+        }
+        socket.write(head[sent]!);
+        sent += 1;
+      }, 50);
+    });
+    socket.destroy();
+    expect(closedAfter).toBeGreaterThan(0);
+    expect(closedAfter).toBeLessThan(head.length);
+    expect(upstream.connections).toBe(0);
+    // Control: the same head sent at once is served.
+    const answer = await exchange(proxy.port, head.replace('Host: x\r\n', 'Host: x\r\nConnection: close\r\n'));
+    expect(answer).toMatch(/ok$/);
   });
 });

@@ -21,6 +21,7 @@ import { parseArgs, policyFromFlags } from '../../src/cli/args.js';
 import { PolicyError } from '../../src/errors.js';
 import { resolvedFixture } from '../sbpl/fixtures.js';
 import { tempTrees } from '../helpers/tree.js';
+import { formatDenials } from '../../src/harness/report-text.js';
 
 const rules = (allow: string[], deny: string[] = []) => parseNetworkRules({ allow, deny });
 
@@ -357,5 +358,15 @@ describe('resolution, CLI and the backends', () => {
     const denyOnly = resolvePolicy({ network: { deny: ['*'] } }, { workspace: t.path('ws'), home: t.path('home'), env: {} });
     expect(planLinux(denyOnly, { file: 'true', args: [] }, host).args).toContain('--unshare-net');
     expect(() => planMacos(resolvedFixture({ network: denyOnly.network }), { file: 'true', args: [] })).not.toThrow();
+  });
+});
+
+describe('reasons name host:port as a URL would', () => {
+  it('an IPv6 address is bracketed (`[::1]:9`, never the ambiguous `::1:9`), in the reason, the refusal line and the report', () => {
+    const rules = parseNetworkRules({ allow: ['example.com'], deny: ['[::2]:80'] });
+    expect(decide('::1', 9, rules).reason).toBe('[::1]:9 is not in network.allow');
+    expect(decide('[::2]', 80, rules).reason).toBe('[::2]:80 is denied');
+    expect(decide('127.0.0.1', 9, rules).reason).toBe('127.0.0.1:9 is not in network.allow');
+    expect(formatDenials([{ kind: 'network', host: '::1', port: 9, rule: 'network.allow (no entry matches)', certainty: 'observed' }])).toContain('network [::1]:9 ');
   });
 });

@@ -37,10 +37,16 @@ export function decide(host: string, port: number, rules: NetworkRules): Decisio
   if (canonical === undefined) return { allowed: false, rule: 'network', reason: `${JSON.stringify(host)} is not a valid host name or IP address` };
   if (!Number.isInteger(port) || port < 1 || port > 65535) return { allowed: false, rule: 'network', reason: `port ${port} is out of range` };
   const denied = rules.deny.find((r) => matches(r, canonical, port));
-  if (denied) return { allowed: false, rule: denied.rule, reason: `${canonical}:${port} is denied` };
+  const where = hostPort(canonical, port);
+  if (denied) return { allowed: false, rule: denied.rule, reason: `${where} is denied` };
   const allowed = rules.allow.find((r) => matches(r, canonical, port));
-  if (!allowed) return { allowed: false, rule: NO_RULE, reason: `${canonical}:${port} is not in network.allow` };
-  return { allowed: true, rule: allowed.rule, reason: `${canonical}:${port} is allowed` };
+  if (!allowed) return { allowed: false, rule: NO_RULE, reason: `${where} is not in network.allow` };
+  return { allowed: true, rule: allowed.rule, reason: `${where} is allowed` };
+}
+
+/** `host:port` as written in a policy and a URL: an IPv6 address in brackets (`[::1]:9`, not `::1:9`). */
+export function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** decideResolved's verdict, with the addresses the proxy may connect to (canonical) when allowed. */
