@@ -1,4 +1,5 @@
 import { specialAddressKind } from '../policy/network/addresses.js';
+import { PROXY_VARIABLE } from '../policy/network-env.js';
 import type { NetworkRules } from '../policy/network/patterns.js';
 import { PROXY_USER } from './credential.js';
 import { withNodeFetchPreload } from './node-fetch-preload.js';
@@ -59,8 +60,6 @@ export function proxyEnv({ port, credential, noProxy = [] }: ProxyEndpoint): Rec
   };
 }
 
-/** Names of proxy variables in any letter case, so inherited spellings (Https_Proxy) are replaced too. */
-export const PROXY_VARIABLE = /^(https?_proxy|all_proxy|no_proxy|npm_config_(https_)?proxy|npm_config_noproxy|node_use_env_proxy)$/i;
 
 /** The command's environment with every inherited proxy variable replaced by ours. */
 export function withProxyEnv(env: Readonly<Record<string, string>>, endpoint: ProxyEndpoint): Record<string, string> {

@@ -370,3 +370,19 @@ describe('reasons name host:port as a URL would', () => {
     expect(formatDenials([{ kind: 'network', host: '::1', port: 9, rule: 'network.allow (no entry matches)', certainty: 'observed' }])).toContain('network [::1]:9 ');
   });
 });
+
+describe('inherited proxy variables', () => {
+  const env = { PATH: '/usr/bin:/bin', HOME: '/nonexistent', HTTPS_PROXY: 'http://proxy.corp.example:3128', http_proxy: 'http://proxy.corp.example:3128', No_Proxy: '.corp.example', npm_config_proxy: 'http://proxy.corp.example:3128' };
+  const proxyNames = (e: Record<string, string>) => Object.keys(e).filter((k) => /proxy/i.test(k)).sort();
+
+  it('are dropped when there is no network: unreachable anyway, and tools would name the proxy instead of the host in their errors', () => {
+    const policy = resolvePolicy({ workspaceAccess: 'read', read: { defaultSecrets: false } }, { workspace: '/', home: '/nonexistent', env });
+    expect(proxyNames(policy.env)).toEqual([]);
+    expect(policy.env['PATH']).toBe('/usr/bin:/bin');
+  });
+
+  it('are kept by resolution under an allowlist (the plan then replaces every one of them with the sandbox proxy)', () => {
+    const policy = resolvePolicy({ workspaceAccess: 'read', read: { defaultSecrets: false }, network: { allow: ['example.com'] } }, { workspace: '/', home: '/nonexistent', env });
+    expect(proxyNames(policy.env)).toEqual(['HTTPS_PROXY', 'No_Proxy', 'http_proxy', 'npm_config_proxy']);
+  });
+});
