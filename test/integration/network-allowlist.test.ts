@@ -29,6 +29,7 @@ import { sandboxedSpawn, type SandboxedSpawnOptions } from '../../src/index.js';
 import { SandboxRuntime } from '../../src/runtime.js';
 import { sandboxReport, type Denial } from '../../src/sandbox-report.js';
 import { describeSandbox, scratchTrees } from './harness.js';
+import { listenCounting } from '../helpers/counting-server.js';
 
 const tree = scratchTrees();
 const LOCAL = '127.0.0.1';
@@ -71,21 +72,7 @@ afterEach(async () => {
 });
 
 async function listenLogged(server: net.Server, logged: Logged): Promise<Logged> {
-  const open = new Set<net.Socket>();
-  server.on('connection', (socket: net.Socket) => {
-    logged.connections += 1;
-    open.add(socket);
-    socket.on('close', () => open.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, LOCAL, resolve));
-  logged.port = (server.address() as net.AddressInfo).port;
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
+  closers.push(await listenCounting(server, logged));
   return logged;
 }
 

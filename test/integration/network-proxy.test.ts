@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFilteringProxy, type Decide, type FilteringProxy, type Resolve } from '../../src/network/proxy.js';
+import { listenCounting } from '../helpers/counting-server.js';
 
 /**
  * The filtering proxy of issue 10 on its own (not yet wired into sandboxedSpawn): real clients
@@ -46,25 +47,8 @@ interface Logged {
   close(): Promise<void>;
 }
 
-function track(server: net.Server, logged: Logged): Set<net.Socket> {
-  const open = new Set<net.Socket>();
-  server.on('connection', (socket: net.Socket) => {
-    logged.connections += 1;
-    open.add(socket);
-    socket.on('close', () => open.delete(socket));
-  });
-  return open;
-}
-
 async function listenLogged(server: net.Server, logged: Logged): Promise<Logged> {
-  const open = track(server, logged);
-  await new Promise<void>((resolve) => server.listen(0, LOCAL, resolve));
-  logged.port = (server.address() as net.AddressInfo).port;
-  logged.close = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of open) socket.destroy();
-      server.close(() => resolve());
-    });
+  logged.close = await listenCounting(server, logged);
   return logged;
 }
 

@@ -10,6 +10,7 @@ import { NODE_FETCH_PRELOAD, requireOption, withNodeFetchPreload } from '../../s
 import { startFilteringProxy, type Decide, type FilteringProxy, type Resolve } from '../../src/network/proxy.js';
 import { networkDecider } from '../../src/policy/network/decide.js';
 import { parseNetworkRules } from '../../src/policy/network/patterns.js';
+import { listenCounting } from '../helpers/counting-server.js';
 
 /**
  * The fetch preload (preload/node-fetch-proxy.cjs) in real node processes against cordon's
@@ -44,21 +45,7 @@ afterEach(async () => {
 });
 
 async function listen(server: net.Server, upstream: Upstream): Promise<Upstream> {
-  const open = new Set<net.Socket>();
-  server.on('connection', (socket: net.Socket) => {
-    upstream.connections += 1;
-    open.add(socket);
-    socket.on('close', () => open.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, LOCAL, resolve));
-  upstream.port = (server.address() as net.AddressInfo).port;
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
+  cleanups.push(await listenCounting(server, upstream));
   return upstream;
 }
 
