@@ -158,8 +158,7 @@ function prepareLaunch(file: string, args: readonly string[], opts: SandboxedSpa
     const host = backend.probe(process.env, policy.writableRoots);
     return { policy, plan: backend.plan(policy, { file, args }, host), backend, command: { file, args } };
   }
-  // Network allowlist: a proxy of its own for this command, judging by this policy's rules.
-  const proxy = createFilteringProxy({ decide: networkDecider(policy.network), ...(backend.proxyNeedsCredential ? {} : { credential: null }) });
+  const proxy = proxyFor(backend, policy);
   try {
     const access = backend.proxyAccess(proxy);
     const host = backend.probe(process.env, policy.writableRoots);
@@ -168,6 +167,11 @@ function prepareLaunch(file: string, args: readonly string[], opts: SandboxedSpa
     void proxy.close();
     throw error;
   }
+}
+
+/** Network allowlist: a proxy of its own for one command, judging by this policy's rules, not yet listening. */
+export function proxyFor(backend: Pick<Backend, 'proxyNeedsCredential'>, policy: ResolvedPolicy): FilteringProxyServer {
+  return createFilteringProxy({ decide: networkDecider(policy.network), ...(backend.proxyNeedsCredential ? {} : { credential: null }) });
 }
 
 function choosePolicy(opts: SandboxOptions): PolicyInput | Policy | undefined {

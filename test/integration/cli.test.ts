@@ -120,6 +120,22 @@ describeSandbox('cordon CLI', () => {
     expect(plan.args.slice(-3)).toEqual(['--', 'git', 'status']);
   });
 
+  it('print with --allow-domain shows the allowlist plan on both platforms, and exits (its proxy closed again)', async () => {
+    const t = tree({ 'ws/': '' });
+    const mac = await cordon(['print', '--platform', 'macos', '--json', '--allow-domain', 'example.com:443', '--', 'curl', 'https://example.com'], t.path('ws'));
+    expect(mac.code, mac.stderr).toBe(0);
+    const macPlan = JSON.parse(mac.stdout) as { args: string[]; env: Record<string, string> };
+    const port = /\(allow network-outbound \(remote ip "localhost:(\d+)"\)\)/.exec(macPlan.args[1]!)?.[1];
+    expect(port).toBeDefined();
+    expect(macPlan.env['HTTPS_PROXY']).toMatch(new RegExp(`^http://cordon:[A-Za-z0-9_-]{16,}@127\\.0\\.0\\.1:${port}$`));
+    const linux = await cordon(['print', '--json', '--allow-domain', 'example.com:443', '--', 'curl', 'https://example.com'], t.path('ws'));
+    expect(linux.code, linux.stderr).toBe(0);
+    const linuxPlan = JSON.parse(linux.stdout) as { args: string[]; env: Record<string, string>; extraFds: Array<{ fd: number; purpose: string }> };
+    expect(linuxPlan.args.slice(linuxPlan.args.indexOf('--') + 2, linuxPlan.args.indexOf('--') + 5)).toEqual(['5', '3128', '--']);
+    expect(linuxPlan.env['HTTPS_PROXY']).toBe('http://127.0.0.1:3128');
+    expect(linuxPlan.extraFds.map((f) => f.purpose)).toEqual(['seccomp', 'status', 'proxy-door']);
+  });
+
   it('explain says who decides for each path', async () => {
     const t = tree({ 'ws/.env': 'S=1', 'ws/src/a.ts': '', 'ws/.git/hooks/': '' });
     const r = await cordon(['explain', '--json', t.path('ws/src/a.ts'), t.path('ws/.env'), t.path('ws/.git/hooks'), '/etc/passwd'], t.path('ws'));

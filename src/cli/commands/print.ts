@@ -3,7 +3,7 @@ import { selectBackend } from '../../backends/select.js';
 import type { LaunchPlan } from '../../backends/types.js';
 import { resolvePolicy } from '../../policy/resolve.js';
 import { hostPlatform } from '../../platform.js';
-import { prepare } from '../../spawn.js';
+import { prepare, proxyFor } from '../../spawn.js';
 import { parseArgs, platformFlag, policyFromFlags, UsageError } from '../args.js';
 import { COMMAND_USAGE } from '../usage.js';
 
@@ -27,7 +27,14 @@ export function printCommand(argv: readonly string[], out: (text: string) => voi
     // Another OS's plan, to review only: its backend plans with review-only host facts.
     const backend = selectBackend(platform);
     if (!backend.reviewHost) throw new UsageError(`cordon print --platform ${platform} needs a ${platform} machine (its plan depends on probing it)`);
-    plan = backend.plan(resolvePolicy(policyFromFlags(flags), { workspace: flags.workspace ?? process.cwd() }), { file, args }, backend.reviewHost());
+    const policy = resolvePolicy(policyFromFlags(flags), { workspace: flags.workspace ?? process.cwd() });
+    // A network allowlist is planned with a proxy (macOS: the profile names its port), closed again.
+    const proxy = policy.network.allow.length > 0 ? proxyFor(backend, policy) : undefined;
+    try {
+      plan = backend.plan(policy, { file, args }, backend.reviewHost(), proxy === undefined ? undefined : backend.proxyAccess(proxy));
+    } finally {
+      void proxy?.close();
+    }
   }
   out(extra.has('--json') ? JSON.stringify(toJson(plan), null, 2) : toText(plan));
   return 0;
