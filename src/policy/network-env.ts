@@ -62,10 +62,10 @@ export const NETWORK_NONE_ENV: readonly NetworkEnvDefault[] = [
  * reads `NPM_CONFIG_FETCH_RETRIES` too, and which of two spellings wins is up to the order of
  * the environment). No defaults unless the policy has no network (no allow rule).
  */
-export function withNetworkEnvDefaults(network: Pick<NetworkRules, 'allow'>, env: Readonly<Record<string, string>>): Record<string, string> {
+export function withNetworkEnvDefaults(network: Pick<NetworkRules, 'allow'>, env: Readonly<Record<string, string>>, passed: (name: string) => boolean = () => false): Record<string, string> {
   const present = new Set(Object.keys(env).map((name) => name.toUpperCase()));
   const defaults = Object.entries(networkEnvDefaults(network)).filter(([name]) => !present.has(name.toUpperCase()));
-  return { ...Object.fromEntries(defaults), ...withoutInheritedProxies(network, env) };
+  return { ...Object.fromEntries(defaults), ...withoutInheritedProxies(network, env, passed) };
 }
 
 /** Names of proxy variables in any letter case (what tools read to find a proxy). */
@@ -75,11 +75,12 @@ export const PROXY_VARIABLE = /^(https?_proxy|all_proxy|no_proxy|npm_config_(htt
  * With no network, a proxy inherited from the harness (a corporate HTTPS_PROXY) cannot be
  * reached either, and it makes tools name the proxy instead of the host they wanted in their
  * error ("Failed to connect to proxy.corp:3128"), which is what cordon's denial report reads.
- * Dropped. With an allowlist they are replaced by cordon's own (src/network/proxy-env.ts).
+ * Dropped, unless env.pass names it (the caller's explicit choice wins, as in the env filter).
+ * With an allowlist they are replaced by cordon's own (src/network/proxy-env.ts).
  */
-function withoutInheritedProxies(network: Pick<NetworkRules, 'allow'>, env: Readonly<Record<string, string>>): Record<string, string> {
+function withoutInheritedProxies(network: Pick<NetworkRules, 'allow'>, env: Readonly<Record<string, string>>, passed: (name: string) => boolean): Record<string, string> {
   if (network.allow.length > 0) return { ...env };
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !PROXY_VARIABLE.test(name)));
+  return Object.fromEntries(Object.entries(env).filter(([name]) => passed(name) || !PROXY_VARIABLE.test(name)));
 }
 
 /** The defaults alone, by name: what a command gets under this network policy when it sets none of them. */

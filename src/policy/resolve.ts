@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PolicyError } from '../errors.js';
 import { GLOB_ENTRY_BUDGET, HOME_SECRETS, PROTECTED_IN_HOME, SYSTEM_SECRETS, WORKSPACE_SECRETS, WORKSPACE_SECRET_EXCEPTIONS } from './defaults.js';
 import { otherNamesOfSecrets, scanWorkspaceSecrets, SecretScanCache } from './secret-scan.js';
-import { filterEnv } from './env.js';
+import { envNameMatcher, filterEnv } from './env.js';
 import { withNetworkEnvDefaults } from './network-env.js';
 import { resolveNetwork } from './network/presets.js';
 import { escapeGlob, expandGlob, globRule, isGlob, joinGlob, realGlob, splitGlob } from './globs.js';
@@ -105,7 +105,7 @@ export function resolvePolicy(input: PolicyInput | Policy | undefined, options: 
     allowReadGlobs: [...allowRead.globs, ...exceptionGlobs],
     protect,
     // Tools give up on their first network failure instead of retrying for minutes (network-env.ts).
-    env: withNetworkEnvDefaults(network, filterEnv(env, policy.env)),
+    env: withNetworkEnvDefaults(network, filterEnv(env, policy.env), envNameMatcher(policy.env.pass)),
     network,
     limits: policy.limits,
     policy,

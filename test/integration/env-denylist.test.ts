@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { HOME_SECRETS } from '../../src/policy/defaults.js';
+import { PROXY_VARIABLE } from '../../src/policy/network-env.js';
 import { ENV_SECRET_MARK, MUST_DROP, MUST_KEEP } from '../fixtures/env-corpus.js';
 import { describeSandbox, isRoot, run, scratchTrees, sh } from './harness.js';
 
@@ -8,8 +9,9 @@ const tree = scratchTrees();
 
 // HOME and PATH come from the harness (the sandbox needs a real home and a working PATH); bwrap
 // sets PWD to the directory it starts in; https_proxy is in both tables (with and without
-// credentials): here only the secret one.
-const KEEP = MUST_KEEP.filter(([n]) => !['HOME', 'PATH', 'PWD', 'https_proxy'].includes(n));
+// credentials): here only the secret one. Proxy variables the filter keeps are then dropped
+// because this policy has no network (src/policy/network-env.ts; the network tests show it).
+const KEEP = MUST_KEEP.filter(([n]) => !['HOME', 'PATH', 'PWD', 'https_proxy'].includes(n) && !PROXY_VARIABLE.test(n));
 const envOf = (entries: ReadonlyArray<readonly [string, string]>) => Object.fromEntries(entries);
 
 describeSandbox('env scrubbing, judged on what `env` prints inside the sandbox', () => {

@@ -381,6 +381,11 @@ describe('inherited proxy variables', () => {
     expect(policy.env['PATH']).toBe('/usr/bin:/bin');
   });
 
+  it("are kept when env.pass names them (the caller's explicit choice wins, as in the env filter)", () => {
+    const policy = resolvePolicy({ workspaceAccess: 'read', read: { defaultSecrets: false }, env: { pass: ['HTTPS_PROXY'] } }, { workspace: '/', home: '/nonexistent', env });
+    expect(proxyNames(policy.env)).toEqual(['HTTPS_PROXY']);
+  });
+
   it('are kept by resolution under an allowlist (the plan then replaces every one of them with the sandbox proxy)', () => {
     const policy = resolvePolicy({ workspaceAccess: 'read', read: { defaultSecrets: false }, network: { allow: ['example.com'] } }, { workspace: '/', home: '/nonexistent', env });
     expect(proxyNames(policy.env)).toEqual(['HTTPS_PROXY', 'No_Proxy', 'http_proxy', 'npm_config_proxy']);
