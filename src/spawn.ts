@@ -308,7 +308,9 @@ function connectProxy(proxy: FilteringProxyServer, channels: LaunchChannels): Pr
           });
           door.answer(false);
         },
-      );
+      )
+      // Nothing above may become an unhandled rejection in the caller's process.
+      .catch(() => undefined);
   }
   return { failure: () => failure };
 }

@@ -1,6 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openExtraFds } from '../../src/backends/linux/fd-channels.js';
+import { findProxyDoor } from '../../src/native/proxy-door.js';
 
 describe('extra fds as unlinked files', () => {
   it('a child reads the input from offset 0 and its output is read back, with nothing left on disk', () => {
@@ -21,5 +23,47 @@ describe('extra fds as unlinked files', () => {
       fds.close();
     }
     expect(fds.readStatus()).toBe('');
+  });
+});
+
+describe('the proxy door channel (real cordon-proxy-door, outside any sandbox)', () => {
+  /** Runs the door with its channel on fd 3 and a free port; it waits for the answer before `true`. */
+  async function doorThatSent(): Promise<{ fds: ReturnType<typeof openExtraFds>; door: import('node:child_process').ChildProcess; listener: number }> {
+    const fds = openExtraFds([{ fd: 3, direction: 'both', purpose: 'proxy-door' }]);
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const door = spawn(findProxyDoor(), ['3', String(port), '--', 'true'], { stdio: ['ignore', 'ignore', 'ignore', fds.stdio[0]!] });
+    fds.launched();
+    const listener = await fds.proxyDoor!.listener;
+    expect(listener).toBeGreaterThan(2);
+    return { fds, door, listener: listener! };
+  }
+
+  it('the door hands over a listener and runs the command only after the answer', async () => {
+    const { fds, door, listener } = await doorThatSent();
+    const exited = new Promise<number | null>((resolve) => door.on('exit', (code) => resolve(code)));
+    fds.proxyDoor!.answer(true);
+    expect(await exited).toBe(0);
+    closeSync(listener);
+    fds.close();
+  });
+
+  it('a refusal makes the door exit 125 without running the command', async () => {
+    const { fds, door, listener } = await doorThatSent();
+    const exited = new Promise<number | null>((resolve) => door.on('exit', (code) => resolve(code)));
+    fds.proxyDoor!.answer(false);
+    expect(await exited).toBe(125);
+    closeSync(listener);
+    fds.close();
+  });
+
+  it('answering a door that was killed after the hand-over does not throw (EPIPE: the sandbox was cancelled)', async () => {
+    const { fds, door, listener } = await doorThatSent();
+    const exited = new Promise<void>((resolve) => door.on('exit', () => resolve()));
+    door.kill('SIGKILL');
+    await exited;
+    // Found by CI under load: writeSync('Y') threw EPIPE into an unhandled rejection.
+    expect(() => fds.proxyDoor!.answer(true)).not.toThrow();
+    closeSync(listener);
+    fds.close();
   });
 });

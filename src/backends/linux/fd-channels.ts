@@ -130,8 +130,15 @@ function doorChannel(): DoorChannel {
       answer(ready) {
         if (!hostOpen || closeRequested || answered) return;
         answered = true;
-        // One byte into an empty socket buffer: never blocks.
-        if (ready) writeSync(hostEnd, 'Y');
+        // One byte into an empty socket buffer: never blocks. EPIPE: the sandbox was killed
+        // after the hand-over (a cancel, a timeout); there is no one left to tell.
+        if (ready) {
+          try {
+            writeSync(hostEnd, 'Y');
+          } catch {
+            // the door is gone
+          }
+        }
         // Still receiving (an answer before the listener arrived): the callback closes it.
         closeHost();
       },
