@@ -148,10 +148,20 @@ function judgeOne(
   }
 }
 
+/**
+ * A killed child stays a zombie until Node reaps it, and kill(pid, 0) succeeds on a zombie: the
+ * check may run before Node has seen the SIGCHLD (exitCode still null). So a zombie counts as
+ * killed: /proc/PID/stat's state field (after the parenthesised name) is Z.
+ */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
