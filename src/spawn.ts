@@ -86,7 +86,6 @@ export function sandboxedSpawnWith(internals: LaunchInternals, file: string, arg
       // The host changed between planning and entering (see Entered.replan): once more.
       entered.leave();
       void prepared.proxy?.close();
-      prepared = undefined;
       prepared = prepareLaunch(file, argv, opts);
       entered = prepared.backend.enter(prepared.policy, prepared.plan);
     }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFilteringProxy, type Decide, type FilteringProxy, type Resolve } from '../../src/network/proxy.js';
 import { listenCounting } from '../helpers/counting-server.js';
+import { hasCommand } from '../helpers/has-command.js';
 
 /**
  * The filtering proxy of issue 10 on its own (not yet wired into sandboxedSpawn): real clients
@@ -19,22 +20,8 @@ import { listenCounting } from '../helpers/counting-server.js';
 const LOCAL = '127.0.0.1';
 // The system Python (not a pyenv shim, which the unprivileged CI user cannot read).
 const PYTHON = '/usr/bin/python3';
-const hasCurl = (() => {
-  try {
-    execFileSync('curl', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasCurl = hasCommand('curl', '--version');
+const hasOpenssl = hasCommand('openssl', 'version');
 
 // ---- servers that log every connection they accept -------------------------------------
 

@@ -11,6 +11,7 @@ import { startFilteringProxy, type Decide, type FilteringProxy, type Resolve } f
 import { networkDecider } from '../../src/policy/network/decide.js';
 import { parseNetworkRules } from '../../src/policy/network/patterns.js';
 import { listenCounting } from '../helpers/counting-server.js';
+import { hasCommand } from '../helpers/has-command.js';
 
 /**
  * The fetch preload (preload/node-fetch-proxy.cjs) in real node processes against cordon's
@@ -22,14 +23,7 @@ const LOCAL = '127.0.0.1';
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 /** Node's own fetch honours NODE_USE_ENV_PROXY here (24.0+, 22.21+): the preload steps aside. */
 const nativeEnvProxy = major >= 24 || (major === 22 && minor >= 21);
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasOpenssl = hasCommand('openssl', 'version');
 
 // ---- servers and proxy --------------------------------------------------------------------
 

@@ -38,20 +38,14 @@ describe('the proxy door channel (real cordon-proxy-door, outside any sandbox)',
     return { fds, door, listener: listener! };
   }
 
-  it('the door hands over a listener and runs the command only after the answer', async () => {
+  it.each([
+    ['runs the command after a yes', true, 0],
+    ['exits 125 without running the command after a no', false, 125],
+  ])('the door hands over a listener, then %s', async (_what, ready, status) => {
     const { fds, door, listener } = await doorThatSent();
     const exited = new Promise<number | null>((resolve) => door.on('exit', (code) => resolve(code)));
-    fds.proxyDoor!.answer(true);
-    expect(await exited).toBe(0);
-    closeSync(listener);
-    fds.close();
-  });
-
-  it('a refusal makes the door exit 125 without running the command', async () => {
-    const { fds, door, listener } = await doorThatSent();
-    const exited = new Promise<number | null>((resolve) => door.on('exit', (code) => resolve(code)));
-    fds.proxyDoor!.answer(false);
-    expect(await exited).toBe(125);
+    fds.proxyDoor!.answer(ready);
+    expect(await exited).toBe(status);
     closeSync(listener);
     fds.close();
   });
